@@ -1,0 +1,131 @@
+/**
+ * What this member owns, and what it has processed but not yet committed. Plain state, driven by
+ * the rebalance callbacks and the processing loop; no Kafka in here so tests can drive it directly.
+ */
+export type RebalanceEventType = 'assign' | 'revoke' | 'lost' | 'error';
+
+export interface RebalanceRecord {
+  type: RebalanceEventType;
+  at: string;
+  partitions: number[];
+  /** From the first callback of this rebalance to the end of this one, in milliseconds. */
+  durationMs: number;
+}
+
+interface Owned {
+  since: number;
+  /** Offset of the next message to process: what a commit would store. Null until something was processed. */
+  nextOffset: number | null;
+  /** What this member last committed explicitly, so the same offset is not committed twice. */
+  committed: number | null;
+  /** False from the moment a revocation starts: no further message of this partition is processed. */
+  active: boolean;
+}
+
+export class Assignment {
+  private readonly owned = new Map<number, Owned>();
+  private readonly counts: Record<RebalanceEventType, number> = { assign: 0, revoke: 0, lost: 0, error: 0 };
+  private rebalanceStartedAt: number | null = null;
+  private last: RebalanceRecord | null = null;
+  /** Set once the first assignment (even an empty one) arrived: this member has joined the group. */
+  joined = false;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Marks the start of a rebalance; idempotent until the rebalance ends with an assignment. */
+  rebalanceStarted(): void {
+    if (this.rebalanceStartedAt === null) this.rebalanceStartedAt = this.now();
+  }
+
+  assign(partitions: number[]): number[] {
+    this.rebalanceStarted();
+    const gained: number[] = [];
+    for (const p of partitions) {
+      if (this.owned.has(p)) continue;
+      this.owned.set(p, { since: this.now(), nextOffset: null, committed: null, active: true });
+      gained.push(p);
+    }
+    this.joined = true;
+    this.finish('assign', gained);
+    return gained;
+  }
+
+  /** Stops processing of these partitions at once; the caller then commits and unassigns. */
+  beginRevoke(partitions: number[]): void {
+    this.rebalanceStarted();
+    for (const p of partitions) {
+      const o = this.owned.get(p);
+      if (o) o.active = false;
+    }
+  }
+
+  /** Offsets to commit for these partitions: those processed past what this member last committed. */
+  pendingCommits(partitions: number[]): { partition: number; offset: number }[] {
+    const out: { partition: number; offset: number }[] = [];
+    for (const p of partitions) {
+      const o = this.owned.get(p);
+      if (o && o.nextOffset !== null && o.nextOffset !== o.committed) out.push({ partition: p, offset: o.nextOffset });
+    }
+    return out;
+  }
+
+  committed(offsets: { partition: number; offset: number }[]): void {
+    for (const { partition, offset } of offsets) {
+      const o = this.owned.get(partition);
+      if (o) o.committed = offset;
+    }
+  }
+
+  finishRevoke(partitions: number[], type: 'revoke' | 'lost'): number[] {
+    const removed = partitions.filter((p) => this.owned.delete(p));
+    this.counts[type] += 1;
+    // The rebalance is not over until the following assignment; keep its start time.
+    this.last = this.record(type, removed);
+    return removed;
+  }
+
+  error(): void {
+    this.counts.error += 1;
+  }
+
+  isActive(partition: number): boolean {
+    return this.owned.get(partition)?.active === true;
+  }
+
+  processed(partition: number, offset: number): void {
+    const o = this.owned.get(partition);
+    if (o) o.nextOffset = offset + 1;
+  }
+
+  partitions(): number[] {
+    return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  nextOffset(partition: number): number | null {
+    return this.owned.get(partition)?.nextOffset ?? null;
+  }
+
+  rebalanceCounts(): Readonly<Record<RebalanceEventType, number>> {
+    return this.counts;
+  }
+
+  lastRebalance(): RebalanceRecord | null {
+    return this.last;
+  }
+
+  private finish(type: 'assign', partitions: number[]): void {
+    this.counts[type] += 1;
+    this.last = this.record(type, partitions);
+    this.rebalanceStartedAt = null;
+  }
+
+  private record(type: RebalanceEventType, partitions: number[]): RebalanceRecord {
+    const now = this.now();
+    return {
+      type,
+      at: new Date(now).toISOString(),
+      partitions: [...partitions].sort((a, b) => a - b),
+      durationMs: this.rebalanceStartedAt === null ? 0 : now - this.rebalanceStartedAt,
+    };
+  }
+}

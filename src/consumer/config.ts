@@ -1,0 +1,120 @@
+import { SASL_MECHANISMS, SECRET_VARIABLES, SECURITY_PROTOCOLS, type KafkaSecurity } from '../shared/kafka-security';
+import { LOG_LEVELS, type LogLevel } from '../shared/logger';
+import { ConfigError, anyText, brokerList, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
+
+export const ASSIGNMENT_STRATEGIES = ['range', 'roundrobin', 'cooperative-sticky'] as const;
+export const GROUP_PROTOCOLS = ['classic', 'consumer'] as const;
+export const OFFSET_RESETS = ['earliest', 'latest'] as const;
+
+export type AssignmentStrategy = (typeof ASSIGNMENT_STRATEGIES)[number];
+export type GroupProtocol = (typeof GROUP_PROTOCOLS)[number];
+
+export interface ConsumerConfig {
+  brokers: string;
+  topic: string;
+  groupId: string;
+  groupProtocol: GroupProtocol;
+  /** null under group.protocol=consumer, where the broker assigns. */
+  assignmentStrategy: AssignmentStrategy | null;
+  /** True when revocations and assignments are incremental (cooperative-sticky or KIP-848). */
+  incremental: boolean;
+  sessionTimeoutMs: number | null;
+  heartbeatIntervalMs: number | null;
+  maxPollIntervalMs: number;
+  autoCommitIntervalMs: number;
+  autoOffsetReset: (typeof OFFSET_RESETS)[number];
+  statsIntervalMs: number;
+  processingMs: number;
+  batchSize: number;
+  consumerName: string | null;
+  metricsPort: number;
+  logLevel: LogLevel;
+  security: KafkaSecurity;
+}
+
+// Defaults live here and only here; README's configuration table mirrors this list.
+const specs = {
+  KAFKA_BROKERS: brokerList({ default: 'localhost:9092', desc: 'bootstrap servers' }),
+  KAFKA_TOPIC: nonEmptyText({ default: 'lab-events' }),
+  KAFKA_GROUP_ID: nonEmptyText({ default: 'lab-group' }),
+  GROUP_PROTOCOL: oneOf(GROUP_PROTOCOLS)({ default: 'classic' }),
+  ASSIGNMENT_STRATEGY: oneOf(ASSIGNMENT_STRATEGIES)({ default: 'cooperative-sticky' }),
+  SESSION_TIMEOUT_MS: intInRange(1000, 3_600_000)({ default: 10_000 }),
+  HEARTBEAT_INTERVAL_MS: intInRange(100, 3_600_000)({ default: 3000 }),
+  MAX_POLL_INTERVAL_MS: intInRange(1000, 86_400_000)({ default: 300_000 }),
+  AUTO_COMMIT_INTERVAL_MS: intInRange(100, 3_600_000)({ default: 1000 }),
+  AUTO_OFFSET_RESET: oneOf(OFFSET_RESETS)({ default: 'earliest' }),
+  STATS_INTERVAL_MS: intInRange(100, 3_600_000)({ default: 1000 }),
+  PROCESSING_MS: intInRange(0, 60_000)({ default: 10 }),
+  BATCH_SIZE: intInRange(1, 100_000)({ default: 500 }),
+  CONSUMER_NAME: anyText({ default: '' }),
+  METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
+  LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
+  KAFKA_SECURITY_PROTOCOL: oneOf(SECURITY_PROTOCOLS)({ default: 'plaintext' }),
+  KAFKA_SASL_MECHANISM: oneOf(SASL_MECHANISMS)({ default: 'PLAIN' }),
+  KAFKA_SASL_USERNAME: anyText({ default: '' }),
+  KAFKA_SASL_PASSWORD: anyText({ default: '' }),
+};
+
+const CLASSIC_ONLY = ['ASSIGNMENT_STRATEGY', 'SESSION_TIMEOUT_MS', 'HEARTBEAT_INTERVAL_MS'] as const;
+
+export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
+  const e = parseEnv(env, specs, SECRET_VARIABLES);
+  const problems: string[] = [];
+  const consumerProtocol = e.GROUP_PROTOCOL === 'consumer';
+
+  if (consumerProtocol) {
+    // KIP-848 moves assignment and liveness to the broker; librdkafka rejects these settings.
+    for (const name of CLASSIC_ONLY) {
+      if (env[name] !== undefined) {
+        problems.push(
+          `${name}=${JSON.stringify(env[name])} is not accepted with GROUP_PROTOCOL=consumer: the broker assigns partitions ` +
+            'and sets session and heartbeat timing (group.consumer.* broker settings); unset it, or use GROUP_PROTOCOL=classic',
+        );
+      }
+    }
+  } else if (e.HEARTBEAT_INTERVAL_MS >= e.SESSION_TIMEOUT_MS) {
+    problems.push(
+      `HEARTBEAT_INTERVAL_MS=${e.HEARTBEAT_INTERVAL_MS} is not accepted: expected less than SESSION_TIMEOUT_MS=${e.SESSION_TIMEOUT_MS} ` +
+        '(a third of it is usual)',
+    );
+  }
+  const sasl = e.KAFKA_SECURITY_PROTOCOL.startsWith('sasl');
+  if (sasl && (e.KAFKA_SASL_USERNAME === '' || e.KAFKA_SASL_PASSWORD === '')) {
+    problems.push(
+      `KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SECURITY_PROTOCOL=${e.KAFKA_SECURITY_PROTOCOL}`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    brokers: e.KAFKA_BROKERS,
+    topic: e.KAFKA_TOPIC,
+    groupId: e.KAFKA_GROUP_ID,
+    groupProtocol: e.GROUP_PROTOCOL,
+    assignmentStrategy: consumerProtocol ? null : e.ASSIGNMENT_STRATEGY,
+    incremental: consumerProtocol || e.ASSIGNMENT_STRATEGY === 'cooperative-sticky',
+    sessionTimeoutMs: consumerProtocol ? null : e.SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: consumerProtocol ? null : e.HEARTBEAT_INTERVAL_MS,
+    maxPollIntervalMs: e.MAX_POLL_INTERVAL_MS,
+    autoCommitIntervalMs: e.AUTO_COMMIT_INTERVAL_MS,
+    autoOffsetReset: e.AUTO_OFFSET_RESET,
+    statsIntervalMs: e.STATS_INTERVAL_MS,
+    processingMs: e.PROCESSING_MS,
+    batchSize: e.BATCH_SIZE,
+    consumerName: e.CONSUMER_NAME.trim() === '' ? null : e.CONSUMER_NAME.trim(),
+    metricsPort: e.METRICS_PORT,
+    logLevel: e.LOG_LEVEL,
+    security: {
+      protocol: e.KAFKA_SECURITY_PROTOCOL,
+      saslMechanism: e.KAFKA_SASL_MECHANISM,
+      saslUsername: e.KAFKA_SASL_USERNAME,
+      saslPassword: e.KAFKA_SASL_PASSWORD,
+    },
+  };
+}
+
+/** What the start-up log line shows: everything but the secret. */
+export function describeConsumerConfig(c: ConsumerConfig): Record<string, unknown> {
+  return { ...c, security: { ...c.security, saslPassword: c.security.saslPassword ? '[redacted]' : '' } };
+}

@@ -1,0 +1,257 @@
+import Kafka, { type KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from 'node-rdkafka';
+import type { Logger } from 'pino';
+import { Assignment } from './assignment';
+import type { ConsumerConfig } from './config';
+import { Lifecycle } from './lifecycle';
+import type { ConsumerMetrics } from './metrics';
+import type { MessageProcessor } from './processor';
+import { consumerSettings } from './rdkafka-config';
+import { parseStats, type StatsSnapshot } from './stats';
+import { describeKafkaError, isFencingError } from '../shared/kafka-errors';
+
+const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS } = Kafka.CODES.ERRORS;
+
+// How long one consume call waits for messages: bounds how fast a stop request is noticed.
+const CONSUME_TIMEOUT_MS = 200;
+const CONNECT_TIMEOUT_MS = 10_000;
+const MAX_CONNECT_BACKOFF_MS = 10_000;
+
+/**
+ * The consumer-group member: owns the librdkafka consumer and turns its callbacks into calls on
+ * the plain pieces (Assignment, MessageProcessor, ConsumerMetrics). All rebalance callbacks run
+ * one after another on a promise chain, so a revocation can wait for the message in flight.
+ */
+export class GroupMember {
+  readonly assignment = new Assignment();
+  readonly lifecycle: Lifecycle;
+  private readonly consumer: KafkaConsumer;
+  private rebalances: Promise<void> = Promise.resolve();
+  private inFlight: Promise<void> | null = null;
+  private loop: Promise<void> | null = null;
+  private stats: StatsSnapshot | null = null;
+  private connected = false;
+  private lastErrorCode: number | null = null;
+
+  constructor(
+    private readonly config: ConsumerConfig,
+    readonly clientId: string,
+    private readonly processor: MessageProcessor,
+    private readonly metrics: ConsumerMetrics,
+    private readonly log: Logger,
+  ) {
+    this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
+    const settings = consumerSettings(config, clientId);
+    this.consumer = new Kafka.KafkaConsumer(
+      {
+        ...settings.global,
+        // Our own callback: node-rdkafka's default one asks rebalanceProtocol(), which is not
+        // reliable (node-rdkafka #1144); we know which protocol we configured.
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
+          this.rebalances = this.rebalances.then(() => this.onRebalance(err, assignment));
+        },
+        offset_commit_cb: (err: LibrdKafkaError | null) => {
+          if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) {
+            this.log.warn({ err: describeKafkaError(err) }, 'offset commit failed');
+          }
+        },
+      },
+      settings.topic,
+    );
+    this.consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
+    this.consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
+    this.consumer.on('disconnected', () => {
+      this.connected = false;
+    });
+  }
+
+  /** Connected, in the group, and at least one broker reachable. */
+  ready(): boolean {
+    return this.lifecycle.state === 'running' && this.connected && this.assignment.joined && (this.stats?.brokersUp ?? true);
+  }
+
+  lastStats(): StatsSnapshot | null {
+    return this.stats;
+  }
+
+  /** Connects (retrying until it works or stop() is called), subscribes and starts consuming. */
+  async start(): Promise<void> {
+    this.lifecycle.to('connecting');
+    for (let attempt = 1; this.lifecycle.state === 'connecting'; attempt++) {
+      try {
+        await this.connect();
+        break;
+      } catch (err) {
+        const backoff = Math.min(MAX_CONNECT_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
+        this.log.warn({ attempt, retryInMs: backoff, err: describeKafkaError(err) }, 'cannot reach Kafka; retrying');
+        await new Promise((r) => setTimeout(r, backoff));
+      }
+    }
+    if (this.lifecycle.state !== 'connecting') return;
+    this.connected = true;
+    this.consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
+    this.consumer.subscribe([this.config.topic]);
+    this.lifecycle.to('running');
+    this.log.info({ topic: this.config.topic, group: this.config.groupId }, 'connected; joining the group');
+    this.loop = this.consumeLoop();
+  }
+
+  /**
+   * Graceful stop: no new message is started, the one in flight finishes, processed offsets are
+   * committed, and closing the consumer leaves the group so the others rebalance at once.
+   */
+  async stop(): Promise<void> {
+    const wasRunning = this.lifecycle.state === 'running';
+    this.lifecycle.to('stopping');
+    if (this.loop) await this.loop;
+    if (wasRunning) {
+      this.commit(this.assignment.partitions(), 'shutdown');
+      await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+      // close() ran the final revocation through our callback; let it finish.
+      await this.rebalances;
+    }
+    this.lifecycle.to('stopped');
+  }
+
+  private connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.consumer.connect({ timeout: CONNECT_TIMEOUT_MS }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  private async consumeLoop(): Promise<void> {
+    while (this.lifecycle.state === 'running') {
+      let batch: Message[];
+      try {
+        batch = await this.consumeBatch();
+      } catch (err) {
+        this.log.warn({ err: describeKafkaError(err) }, 'consume failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      for (const m of batch) {
+        if (this.lifecycle.state !== 'running') break;
+        // A revocation may have started after this batch was fetched: those messages belong to
+        // the partition's next owner now, and processing them here would only duplicate work.
+        if (!this.assignment.isActive(m.partition)) continue;
+        this.inFlight = this.handle(m);
+        await this.inFlight;
+        this.inFlight = null;
+      }
+    }
+  }
+
+  private async handle(m: Message): Promise<void> {
+    await this.processor.process({ partition: m.partition, offset: m.offset, value: m.value });
+    this.assignment.processed(m.partition, m.offset);
+    try {
+      this.consumer.offsetsStore([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
+    } catch (err) {
+      // Only fails if the partition was unassigned meanwhile; the revocation committed it already.
+      this.log.debug({ err: describeKafkaError(err), partition: m.partition }, 'offset store failed');
+    }
+  }
+
+  private consumeBatch(): Promise<Message[]> {
+    return new Promise((resolve, reject) => {
+      this.consumer.consume(this.config.batchSize, (err, messages) => (err ? reject(err) : resolve(messages)));
+    });
+  }
+
+  private async onRebalance(err: LibrdKafkaError, tps: TopicPartition[]): Promise<void> {
+    const partitions = tps.filter((tp) => tp.topic === this.config.topic).map((tp) => tp.partition);
+    try {
+      if (err?.code === ERR__ASSIGN_PARTITIONS) await this.onAssign(tps, partitions);
+      else if (err?.code === ERR__REVOKE_PARTITIONS) await this.onRevoke(tps, partitions);
+      else this.onRebalanceError(err);
+    } catch (e) {
+      this.assignment.error();
+      this.metrics.rebalance('error', null);
+      this.log.error({ err: describeKafkaError(e) }, 'rebalance handling failed');
+    }
+  }
+
+  private async onAssign(tps: TopicPartition[], partitions: number[]): Promise<void> {
+    if (this.config.incremental) this.consumer.incrementalAssign(tps);
+    else this.consumer.assign(tps);
+    for (const p of partitions) this.processor.sequences.assigned(p);
+    const gained = this.assignment.assign(partitions);
+    const owned = this.assignment.partitions();
+    const record = this.assignment.lastRebalance();
+    this.metrics.assignedPartitions(gained, owned.length);
+    this.metrics.rebalance('assign', record?.durationMs ?? null);
+    this.metrics.state(this.lifecycle.state, this.ready());
+    this.log.info(
+      { event: 'assign', gained, owned, idle: owned.length === 0, durationMs: record?.durationMs, protocol: this.protocolName() },
+      owned.length === 0 ? 'rebalance: no partitions for this consumer (idle: more consumers than partitions)' : 'rebalance: partitions assigned',
+    );
+  }
+
+  private async onRevoke(tps: TopicPartition[], partitions: number[]): Promise<void> {
+    this.assignment.beginRevoke(partitions);
+    // Finish the message in flight, so its offset is part of the commit below.
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    const outcome = this.commit(partitions, 'revoke');
+    if (this.config.incremental) this.consumer.incrementalUnassign(tps);
+    else this.consumer.unassign();
+    const type = outcome === 'fenced' ? 'lost' : 'revoke';
+    const removed = this.assignment.finishRevoke(partitions, type);
+    const owned = this.assignment.partitions();
+    this.metrics.revokedPartitions(removed, owned.length, null);
+    this.metrics.rebalance(type, null);
+    this.metrics.state(this.lifecycle.state, this.ready());
+    this.log.info(
+      { event: type, revoked: removed, owned, protocol: this.protocolName() },
+      type === 'lost' ? 'rebalance: partitions lost (this member was fenced; offsets not committed)' : 'rebalance: partitions revoked',
+    );
+  }
+
+  private onRebalanceError(err: LibrdKafkaError): void {
+    this.assignment.error();
+    this.metrics.rebalance('error', null);
+    this.log.error({ err: describeKafkaError(err) }, 'rebalance error; dropping the assignment');
+    try {
+      this.consumer.unassign();
+    } catch {
+      // already unassigned
+    }
+  }
+
+  /** Commits processed offsets of these partitions synchronously. */
+  private commit(partitions: number[], reason: string): 'ok' | 'nothing' | 'fenced' | 'failed' {
+    const pending = this.assignment.pendingCommits(partitions);
+    if (pending.length === 0) return 'nothing';
+    try {
+      this.consumer.commitSync(pending.map((p) => ({ topic: this.config.topic, partition: p.partition, offset: p.offset })));
+      this.assignment.committed(pending);
+      this.log.debug({ reason, offsets: pending }, 'offsets committed');
+      return 'ok';
+    } catch (err) {
+      if (isFencingError(err)) return 'fenced';
+      this.log.error({ reason, offsets: pending, err: describeKafkaError(err) }, 'offset commit failed; these messages will be delivered again');
+      return 'failed';
+    }
+  }
+
+  private onStats(json: string): void {
+    try {
+      this.stats = parseStats(json, this.config.topic);
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'unreadable librdkafka statistics');
+      return;
+    }
+    this.metrics.offsets(new Set(this.assignment.partitions()), this.stats.partitions, null);
+    this.metrics.joinState(this.stats.joinState);
+    this.metrics.state(this.lifecycle.state, this.ready());
+  }
+
+  private onError(err: LibrdKafkaError): void {
+    // librdkafka repeats the same error at each retry; one line per change is enough.
+    if (err.code === this.lastErrorCode) return;
+    this.lastErrorCode = err.code;
+    this.log.error({ err: describeKafkaError(err) }, 'kafka client error');
+  }
+
+  protocolName(): string {
+    return this.config.groupProtocol === 'consumer' ? 'consumer (KIP-848)' : `classic/${this.config.assignmentStrategy}`;
+  }
+}

@@ -1,0 +1,64 @@
+import type { Server } from 'node:http';
+import { createLogger } from '../shared/logger';
+import { describeConsumerConfig, loadConsumerConfig } from './config';
+import { GroupMember } from './group-member';
+import { consumerHttpApp } from './http';
+import { ConsumerMetrics } from './metrics';
+import { MessageProcessor } from './processor';
+import { resolveReplicaName } from './replica-name';
+import { buildStatus } from './status';
+import { onShutdownSignals } from '../shared/signals';
+
+// A graceful stop must finish well inside compose's and Kubernetes' default grace periods.
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConsumerConfig(env);
+  const name = await resolveReplicaName(config.consumerName);
+  const log = createLogger(config.logLevel, { program: 'consumer', consumer: name });
+  const clientId = name;
+  const metrics = new ConsumerMetrics({
+    name,
+    group: config.groupId,
+    topic: config.topic,
+    clientId,
+    groupProtocol: config.groupProtocol,
+    assignmentStrategy: config.assignmentStrategy ?? 'broker',
+  });
+  const processor = new MessageProcessor(metrics, log.child({ component: 'processor' }), config.processingMs);
+  const member = new GroupMember(config, clientId, processor, metrics, log);
+
+  const app = consumerHttpApp(
+    {
+      alive: () => member.lifecycle.state !== 'stopped',
+      ready: () => member.ready(),
+      status: () =>
+        buildStatus({
+          name,
+          clientId,
+          memberId: null,
+          config,
+          state: member.lifecycle.state,
+          ready: member.ready(),
+          assignment: member.assignment,
+          stats: member.lastStats(),
+        }),
+    },
+    metrics.registry,
+  );
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.metricsPort, () => resolve(s));
+    s.on('error', reject);
+  });
+
+  log.info({ config: describeConsumerConfig(config), httpPort: config.metricsPort }, 'consumer starting');
+
+  onShutdownSignals(log, SHUTDOWN_DEADLINE_MS, async (signal) => {
+    log.info({ signal, owned: member.assignment.partitions() }, 'stopping: finishing the message in flight, committing, leaving the group');
+    await member.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    log.info({ rebalances: member.assignment.rebalanceCounts() }, 'consumer stopped');
+  });
+
+  await member.start();
+}

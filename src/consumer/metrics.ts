@@ -1,0 +1,190 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RebalanceEventType } from './assignment';
+import type { InvalidReason } from './lab-message';
+import type { PartitionOffsets } from './stats';
+import type { LifecycleState } from './lifecycle';
+import { LIFECYCLE_STATES } from './lifecycle';
+
+type PartitionLabels = 'topic' | 'partition';
+
+export interface ConsumerIdentity {
+  name: string;
+  group: string;
+  topic: string;
+  clientId: string;
+  groupProtocol: string;
+  assignmentStrategy: string;
+}
+
+/** The per-message counters of one partition, looked up once and reused on the hot path. */
+export interface PartitionCounters {
+  processed: { inc(): void };
+  redeliveries: { inc(): void };
+  gaps: { inc(): void };
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const PROCESSING_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/**
+ * Every metric the consumer exports. The `consumer` label (the readable replica name) is added to
+ * all of them as a default label, so each replica's series stay apart after Prometheus merges them.
+ */
+export class ConsumerMetrics {
+  readonly registry = new Registry();
+  private readonly counters = new Map<number, PartitionCounters>();
+
+  private readonly info: Gauge<'group' | 'topic' | 'client_id' | 'group_protocol' | 'assignment_strategy'>;
+  private readonly assigned: Gauge<PartitionLabels>;
+  private readonly processed: Counter<PartitionLabels>;
+  private readonly redeliveries: Counter<PartitionLabels>;
+  private readonly gaps: Counter<PartitionLabels>;
+  private readonly invalid: Counter<PartitionLabels | 'reason'>;
+  private readonly committed: Gauge<PartitionLabels>;
+  private readonly position: Gauge<PartitionLabels>;
+  private readonly highWatermark: Gauge<PartitionLabels>;
+  private readonly lag: Gauge<PartitionLabels>;
+  private readonly groupLag: Gauge<'group' | 'topic' | 'partition' | 'member_host' | 'consumer_id' | 'client_id'>;
+  private readonly assignedCount: Gauge<string>;
+  private readonly rebalances: Counter<'type'>;
+  private readonly rebalanceDuration: Gauge<string>;
+  private readonly lifecycle: Gauge<'state'>;
+  private readonly groupState: Gauge<'state'>;
+  private readonly ready: Gauge<string>;
+  readonly processingSeconds: Histogram<string>;
+  readonly endToEndSeconds: Histogram<string>;
+
+  constructor(private readonly id: ConsumerIdentity) {
+    const r = [this.registry];
+    this.registry.setDefaultLabels({ consumer: id.name });
+    collectDefaultMetrics({ register: this.registry });
+
+    this.info = new Gauge({
+      name: 'lab_consumer_info',
+      help: 'Always 1; labels say which group, topic and rebalance protocol this consumer runs with.',
+      labelNames: ['group', 'topic', 'client_id', 'group_protocol', 'assignment_strategy'],
+      registers: r,
+    });
+    this.info.set(
+      {
+        group: id.group,
+        topic: id.topic,
+        client_id: id.clientId,
+        group_protocol: id.groupProtocol,
+        assignment_strategy: id.assignmentStrategy,
+      },
+      1,
+    );
+    const pl = ['topic', 'partition'] as const;
+    this.assigned = new Gauge({ name: 'lab_consumer_partition_assigned', help: '1 while this consumer owns the partition; the series disappears when it is revoked.', labelNames: pl, registers: r });
+    this.processed = new Counter({ name: 'lab_consumer_messages_processed_total', help: 'Messages processed (valid or not), per partition.', labelNames: pl, registers: r });
+    this.redeliveries = new Counter({ name: 'lab_consumer_redeliveries_total', help: 'Messages whose sequence this consumer had already processed on the partition (at-least-once duplicates).', labelNames: pl, registers: r });
+    this.gaps = new Counter({ name: 'lab_consumer_sequence_gaps_total', help: 'Jumps in the per-partition sequence while this consumer owned the partition: lost messages. Must stay 0.', labelNames: pl, registers: r });
+    this.invalid = new Counter({ name: 'lab_consumer_invalid_messages_total', help: 'Messages that are not load-generator JSON; processed, committed and skipped.', labelNames: ['topic', 'partition', 'reason'], registers: r });
+    this.committed = new Gauge({ name: 'lab_consumer_committed_offset', help: 'Last committed offset of the group for an owned partition (librdkafka statistics).', labelNames: pl, registers: r });
+    this.position = new Gauge({ name: 'lab_consumer_position_offset', help: 'Offset of the next message the consumer will receive on an owned partition.', labelNames: pl, registers: r });
+    this.highWatermark = new Gauge({ name: 'lab_consumer_high_watermark_offset', help: 'High watermark (end offset) of an owned partition.', labelNames: pl, registers: r });
+    this.lag = new Gauge({ name: 'lab_consumer_lag_messages', help: 'High watermark minus committed offset, per owned partition.', labelNames: pl, registers: r });
+    this.groupLag = new Gauge({
+      name: 'kafka_consumergroup_group_lag',
+      help: 'Group lag per partition, named and labelled as kafka-lag-exporter does.',
+      labelNames: ['group', 'topic', 'partition', 'member_host', 'consumer_id', 'client_id'],
+      registers: r,
+    });
+    this.assignedCount = new Gauge({ name: 'lab_consumer_assigned_partitions', help: 'Number of partitions this consumer owns; 0 means idle.', registers: r });
+    this.rebalances = new Counter({ name: 'lab_consumer_rebalance_events_total', help: 'Rebalance callbacks by type: assign, revoke, lost, error.', labelNames: ['type'], registers: r });
+    this.rebalanceDuration = new Gauge({ name: 'lab_consumer_last_rebalance_duration_seconds', help: 'From the first rebalance callback to the end of the last one handled.', registers: r });
+    this.lifecycle = new Gauge({ name: 'lab_consumer_state', help: '1 for the current lifecycle state of the consumer.', labelNames: ['state'], registers: r });
+    this.groupState = new Gauge({ name: 'lab_consumer_group_state', help: "1 for librdkafka's current consumer-group join state.", labelNames: ['state'], registers: r });
+    this.ready = new Gauge({ name: 'lab_consumer_ready', help: '1 when connected and a member of the group (what /readyz reports).', registers: r });
+    this.processingSeconds = new Histogram({ name: 'lab_consumer_processing_duration_seconds', help: 'Time to process one message.', buckets: PROCESSING_BUCKETS, registers: r });
+    this.endToEndSeconds = new Histogram({ name: 'lab_consumer_end_to_end_latency_seconds', help: 'From production (producedAt) to the end of processing.', buckets: LATENCY_BUCKETS, registers: r });
+    for (const type of ['assign', 'revoke', 'lost', 'error'] as const) this.rebalances.inc({ type }, 0);
+    this.assignedCount.set(0);
+    this.ready.set(0);
+  }
+
+  partition(partition: number): PartitionCounters {
+    let c = this.counters.get(partition);
+    if (!c) {
+      const labels = { topic: this.id.topic, partition: String(partition) };
+      c = {
+        processed: this.processed.labels(labels),
+        redeliveries: this.redeliveries.labels(labels),
+        gaps: this.gaps.labels(labels),
+      };
+      // Create the series at 0 so rate() and increase() see the first message.
+      this.processed.inc(labels, 0);
+      this.redeliveries.inc(labels, 0);
+      this.gaps.inc(labels, 0);
+      this.counters.set(partition, c);
+    }
+    return c;
+  }
+
+  invalidMessage(partition: number, reason: InvalidReason): void {
+    this.invalid.inc({ topic: this.id.topic, partition: String(partition), reason });
+  }
+
+  assignedPartitions(gained: number[], owned: number): void {
+    for (const p of gained) {
+      this.assigned.set({ topic: this.id.topic, partition: String(p) }, 1);
+      this.partition(p);
+    }
+    this.assignedCount.set(owned);
+  }
+
+  revokedPartitions(removed: number[], owned: number, memberId: string | null): void {
+    for (const p of removed) {
+      const labels = { topic: this.id.topic, partition: String(p) };
+      for (const g of [this.assigned, this.committed, this.position, this.highWatermark, this.lag]) g.remove(labels);
+      this.groupLag.remove(this.groupLagLabels(p, memberId));
+    }
+    this.assignedCount.set(owned);
+  }
+
+  rebalance(type: RebalanceEventType, durationMs: number | null): void {
+    this.rebalances.inc({ type });
+    if (durationMs !== null) this.rebalanceDuration.set(durationMs / 1000);
+  }
+
+  offsets(owned: ReadonlySet<number>, snapshot: PartitionOffsets[], memberId: string | null): void {
+    for (const s of snapshot) {
+      if (!owned.has(s.partition)) continue;
+      const labels = { topic: this.id.topic, partition: String(s.partition) };
+      if (s.committed !== null) this.committed.set(labels, s.committed);
+      if (s.position !== null) this.position.set(labels, s.position);
+      if (s.highWatermark !== null) this.highWatermark.set(labels, s.highWatermark);
+      if (s.lag !== null) {
+        this.lag.set(labels, s.lag);
+        this.groupLag.set(this.groupLagLabels(s.partition, memberId), s.lag);
+      }
+    }
+  }
+
+  /** The member id is learnt after joining; drop group-lag series that carry an older one. */
+  memberIdChanged(): void {
+    this.groupLag.reset();
+  }
+
+  state(state: LifecycleState, ready: boolean): void {
+    for (const s of LIFECYCLE_STATES) this.lifecycle.set({ state: s }, s === state ? 1 : 0);
+    this.ready.set(ready ? 1 : 0);
+  }
+
+  joinState(state: string | null): void {
+    this.groupState.reset();
+    if (state !== null) this.groupState.set({ state }, 1);
+  }
+
+  private groupLagLabels(partition: number, memberId: string | null) {
+    return {
+      group: this.id.group,
+      topic: this.id.topic,
+      partition: String(partition),
+      member_host: this.id.name,
+      consumer_id: memberId ?? this.id.clientId,
+      client_id: this.id.clientId,
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import Kafka, { type Producer } from 'node-rdkafka';
+import os from 'node:os';
+import type { Server } from 'node:http';
+import { createLogger } from '../shared/logger';
+import { describeKafkaError } from '../shared/kafka-errors';
+import { securitySettings } from '../shared/kafka-security';
+import { onShutdownSignals } from '../shared/signals';
+import { describeLoadgenConfig, loadLoadgenConfig } from './config';
+import { Generator } from './generator';
+import { loadgenHttpApp } from './http';
+import { LoadgenMetrics } from './metrics';
+import { TopicAdmin } from './topic-admin';
+
+const MAX_BACKOFF_MS = 10_000;
+
+export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadLoadgenConfig(env);
+  const clientId = `loadgen-${os.hostname()}`;
+  const log = createLogger(config.logLevel, { program: 'loadgen' });
+  const metrics = new LoadgenMetrics(config.topic);
+
+  const producer: Producer = new Kafka.Producer({
+    'bootstrap.servers': config.brokers,
+    'client.id': clientId,
+    // Idempotence keeps per-partition order and prevents duplicates from producer retries, so any
+    // redelivery a consumer counts comes from the consumer side.
+    'enable.idempotence': true,
+    'linger.ms': 5,
+    dr_cb: true,
+    ...securitySettings(config.security),
+  });
+  producer.on('event.error', (err) => log.error({ err: describeKafkaError(err) }, 'kafka client error'));
+  const admin = new TopicAdmin(config, clientId, producer);
+  let generator: Generator | null = null;
+
+  const app = loadgenHttpApp(
+    {
+      ready: () => generator !== null && producer.isConnected(),
+      rate: () => generator?.rate ?? config.rate,
+      setRate: (rate) => {
+        const before = generator?.rate ?? config.rate;
+        generator?.setRate(rate);
+        log.info({ from: before, to: rate }, 'rate changed');
+      },
+      partitions: () => generator?.partitionCount ?? 0,
+      addPartitions: async (total) => {
+        if (!generator) throw new Error('not connected to Kafka yet');
+        const before = generator.partitionCount;
+        await admin.addPartitions(total);
+        generator.setPartitionCount(total);
+        log.info({ topic: config.topic, from: before, to: total }, 'partitions added; consumers rebalance at their next metadata refresh');
+      },
+      produced: () => generator?.produced() ?? 0,
+    },
+    metrics.registry,
+  );
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.metricsPort, () => resolve(s));
+    s.on('error', reject);
+  });
+  log.info({ config: describeLoadgenConfig(config), httpPort: config.metricsPort }, 'load generator starting');
+
+  let stopping = false;
+  onShutdownSignals(log, 10_000, async (signal) => {
+    stopping = true;
+    log.info({ signal }, 'stopping: flushing queued messages');
+    await generator?.stop(5000);
+    admin.close();
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    log.info({ produced: generator?.produced() ?? 0 }, 'load generator stopped');
+  });
+
+  for (let attempt = 1; !stopping; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+      const outcome = await admin.ensureTopic();
+      if (outcome.kind === 'exists-with-fewer') {
+        log.warn(
+          { topic: config.topic, partitions: outcome.partitions, TOPIC_PARTITIONS: outcome.wanted },
+          `topic ${config.topic} already exists with ${outcome.partitions} partitions, fewer than TOPIC_PARTITIONS=${outcome.wanted}; ` +
+            `producing to ${outcome.partitions}. To grow it: curl -X PUT localhost:${config.metricsPort}/partitions -d ${outcome.wanted}`,
+        );
+      } else {
+        log.info({ topic: config.topic, partitions: outcome.partitions, created: outcome.kind === 'created' }, 'topic ready');
+      }
+      producer.setPollInterval(100);
+      generator = new Generator(producer, config.topic, outcome.partitions, config.rate, metrics, log);
+      generator.start();
+      log.info({ rate: config.rate, run: generator.run }, 'producing');
+      return;
+    } catch (err) {
+      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
+      log.warn({ attempt, retryInMs: backoff, err: describeKafkaError(err) }, 'cannot reach Kafka or create the topic; retrying');
+      await new Promise((r) => setTimeout(r, backoff));
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import Kafka, { type IAdminClient, type Producer } from 'node-rdkafka';
+import type { LoadgenConfig } from './config';
+import { securitySettings } from '../shared/kafka-security';
+
+const ADMIN_TIMEOUT_MS = 15_000;
+
+export type EnsureOutcome =
+  | { kind: 'created'; partitions: number }
+  | { kind: 'exists'; partitions: number }
+  | { kind: 'exists-with-fewer'; partitions: number; wanted: number };
+
+/** Creating the topic and adding partitions to it, through librdkafka's admin API. */
+export class TopicAdmin {
+  private readonly admin: IAdminClient;
+
+  constructor(
+    private readonly config: LoadgenConfig,
+    clientId: string,
+    private readonly metadataSource: Producer,
+  ) {
+    this.admin = Kafka.AdminClient.create({
+      'bootstrap.servers': config.brokers,
+      'client.id': `${clientId}-admin`,
+      ...securitySettings(config.security),
+    });
+  }
+
+  async ensureTopic(): Promise<EnsureOutcome> {
+    const { topic, partitions, replicationFactor } = this.config;
+    const created = await new Promise<boolean>((resolve, reject) => {
+      this.admin.createTopic({ topic, num_partitions: partitions, replication_factor: replicationFactor }, ADMIN_TIMEOUT_MS, (err) => {
+        if (!err) resolve(true);
+        else if (err.code === Kafka.CODES.ERRORS.ERR_TOPIC_ALREADY_EXISTS) resolve(false);
+        else reject(err);
+      });
+    });
+    const actual = await this.partitionCount();
+    if (created) return { kind: 'created', partitions: actual };
+    if (actual < partitions) return { kind: 'exists-with-fewer', partitions: actual, wanted: partitions };
+    return { kind: 'exists', partitions: actual };
+  }
+
+  /** Grows the topic to `total` partitions; consumers see them at their next metadata refresh. */
+  addPartitions(total: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.admin.createPartitions(this.config.topic, total, ADMIN_TIMEOUT_MS, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  partitionCount(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.metadataSource.getMetadata({ topic: this.config.topic, timeout: ADMIN_TIMEOUT_MS }, (err, md) => {
+        if (err) return reject(err);
+        const t = md.topics.find((x) => x.name === this.config.topic);
+        if (!t || t.partitions.length === 0) return reject(new Error(`topic ${this.config.topic} has no partitions in metadata yet`));
+        resolve(t.partitions.length);
+      });
+    });
+  }
+
+  close(): void {
+    this.admin.disconnect();
+  }
+}

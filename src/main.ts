@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { ConfigError } from './shared/env';
+
+/**
+ * One image, two programs: `main.js consumer` and `main.js loadgen`.
+ */
+const USAGE = 'usage: node dist/src/main.js <consumer|loadgen>';
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[2];
+  if (command === 'consumer') {
+    const { runConsumer } = await import('./consumer/main');
+    await runConsumer(process.env);
+  } else if (command === 'loadgen') {
+    const { runLoadgen } = await import('./loadgen/main');
+    await runLoadgen(process.env);
+  } else {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+main(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+
+/**
+ * First SIGTERM/SIGINT: run `stop` and exit 0 (or 1 if it fails or overruns `deadlineMs`).
+ * Second signal: exit at once; whoever sends it has stopped waiting.
+ */
+export function onShutdownSignals(log: Logger, deadlineMs: number, stop: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting immediately');
+      process.exit(130);
+    }
+    stopping = true;
+    const timer = setTimeout(() => {
+      log.error({ deadlineMs }, 'graceful stop took too long; exiting');
+      process.exit(1);
+    }, deadlineMs);
+    timer.unref();
+    stop(signal).then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err: String(err) }, 'graceful stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

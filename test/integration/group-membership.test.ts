@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { ConsumerProcess, metricValue } from '../support/consumer-process';
+import { LabProducer, createTopic, uniqueName } from '../support/kafka';
+import { allProcessed, ownership, waitForOwnership } from '../support/group';
+
+describe('consumers in one group share the partitions', () => {
+  const running: ConsumerProcess[] = [];
+  after(async () => {
+    await Promise.all(running.map((c) => c.kill()));
+  });
+
+  test('two consumers split the partitions, each processes only its own, and a third joining keeps the split exact', async () => {
+    const topic = uniqueName('split');
+    const group = uniqueName('g');
+    const partitions = 6;
+    await createTopic(topic, partitions);
+    const env = { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, PROCESSING_MS: '0' };
+    const a = await ConsumerProcess.start('a', env);
+    const b = await ConsumerProcess.start('b', env);
+    running.push(a, b);
+
+    const two = await waitForOwnership([a, b], partitions);
+    assert.equal(two.get('a')!.length + two.get('b')!.length, partitions);
+    assert.ok(two.get('a')!.length > 0 && two.get('b')!.length > 0, 'both consumers own partitions');
+
+    const producer = await LabProducer.connect(topic);
+    await producer.produce(partitions, 20);
+    await allProcessed([a, b], producer.produced());
+
+    for (const c of [a, b]) {
+      const mine = new Set(two.get(c.name));
+      const seen = new Set(c.processed().map((m) => m.partition));
+      assert.deepEqual([...seen].sort(), [...mine].sort(), `${c.name} processed exactly the partitions it owns`);
+      // Each one receives a subset: only its own partitions' messages, all of them.
+      assert.equal(c.processed().length, mine.size * 20);
+    }
+
+    const c = await ConsumerProcess.start('c', env);
+    running.push(c);
+    const three = await waitForOwnership([a, b, c], partitions);
+    for (const owned of three.values()) assert.equal(owned.length, 2, 'six partitions over three consumers: two each');
+
+    await producer.produce(partitions, 10);
+    await allProcessed([a, b, c], producer.produced());
+    await producer.close();
+  });
+
+  test('with more consumers than partitions, the extra consumer is idle and says so in /status and the metrics', async () => {
+    const topic = uniqueName('idle');
+    const group = uniqueName('g');
+    await createTopic(topic, 2);
+    const env = { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, PROCESSING_MS: '0' };
+    const consumers = await Promise.all(['x', 'y', 'z'].map((n) => ConsumerProcess.start(n, env)));
+    running.push(...consumers);
+
+    const owners = await waitForOwnership(consumers, 2, { allowIdle: true });
+    const idle = consumers.filter((c) => owners.get(c.name)!.length === 0);
+    assert.equal(idle.length, 1, 'exactly one of three consumers is idle');
+    const status = await idle[0].status();
+    assert.equal(status.idle, true);
+    assert.equal(status.ready, true, 'an idle member is still a ready member of the group');
+    assert.equal(metricValue(await idle[0].metrics(), 'lab_consumer_assigned_partitions'), 0);
+    for (const c of consumers.filter((c) => c !== idle[0])) {
+      assert.equal((await c.status()).idle, false);
+      assert.equal(metricValue(await c.metrics(), 'lab_consumer_assigned_partitions'), 1);
+    }
+    assert.deepEqual(ownership(owners), new Map([[0, 1], [1, 1]]));
+  });
+});

@@ -1,0 +1,115 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { waitFor } from './wait';
+
+/**
+ * A real Apache Kafka broker (KRaft, combined broker+controller, one node) run from the jars on
+ * Maven Central with plain `java`. Settings are the ones a test needs: replication factor 1 for
+ * internal topics, no initial rebalance delay, short minimum session timeouts, large messages.
+ */
+export interface Broker {
+  bootstrap: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startBroker(): Promise<Broker> {
+  const libs = execFileSync(path.join(ROOT, 'scripts/kafka-jars.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cgl-kafka-'));
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const props = [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${path.join(dir, 'data')}`,
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=4',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'group.min.session.timeout.ms=1000',
+    'group.consumer.min.session.timeout.ms=1000',
+    'group.consumer.session.timeout.ms=6000',
+    'group.consumer.min.heartbeat.interval.ms=500',
+    'group.consumer.heartbeat.interval.ms=1000',
+    'message.max.bytes=4194304',
+    'auto.create.topics.enable=false',
+  ];
+  const propsFile = path.join(dir, 'server.properties');
+  writeFileSync(propsFile, props.join('\n') + '\n');
+  writeFileSync(
+    path.join(dir, 'log4j2.properties'),
+    ['rootLogger.level=WARN', 'rootLogger.appenderRef.out.ref=OUT', 'appender.out.type=Console', 'appender.out.name=OUT', 'appender.out.layout.type=PatternLayout', 'appender.out.layout.pattern=[%d] %p %m (%c)%n'].join('\n') + '\n',
+  );
+  const cp = `${libs}/*`;
+  const java = ['-Xms256m', '-Xmx768m', `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`, '-cp', cp];
+  const clusterId = execFileSync('java', [...java, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim().split('\n').pop()!.trim();
+  execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { stdio: 'ignore' });
+  const logFile = path.join(dir, 'broker.log');
+  const out = openSync(logFile, 'a');
+  const proc: ChildProcess = spawn('java', [...java, 'kafka.Kafka', propsFile], { stdio: ['ignore', out, out] });
+  let exited = false;
+  proc.once('exit', () => (exited = true));
+
+  await waitFor(async () => exited || (await canConnect(port)), { timeoutMs: 60_000, what: 'the Kafka broker to listen' });
+  if (exited) throw new Error(`Kafka broker exited at start; see ${logFile}`);
+
+  return {
+    bootstrap: `127.0.0.1:${port}`,
+    logFile,
+    async stop() {
+      if (!exited) {
+        proc.kill('SIGTERM');
+        const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await new Promise((r) => (exited ? r(null) : proc.once('exit', r)));
+        clearTimeout(killer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// `node dist/test/support/broker.js` runs a broker until Ctrl-C, for trying the programs by hand.
+if (require.main === module) {
+  startBroker().then((b) => {
+    process.stdout.write(`Kafka is up: KAFKA_BROKERS=${b.bootstrap} (log: ${b.logFile}); Ctrl-C stops it\n`);
+    const stop = () => void b.stop().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  }, (err) => {
+    process.stderr.write(`${err}\n`);
+    process.exit(1);
+  });
+}

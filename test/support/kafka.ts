@@ -1,0 +1,109 @@
+import Kafka, { type Producer } from 'node-rdkafka';
+import { randomBytes } from 'node:crypto';
+
+/** Test-side Kafka helpers: topics, producing messages with known sequences, reading commits. */
+export const brokers = (): string => {
+  const b = process.env.KAFKA_BROKERS;
+  if (!b) throw new Error('KAFKA_BROKERS is not set: run the integration tests through `npm test`, which starts a broker');
+  return b;
+};
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = Kafka.AdminClient.create({ 'bootstrap.servers': brokers() });
+  try {
+    await new Promise<void>((resolve, reject) =>
+      admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1 }, 15_000, (err) => (err ? reject(err) : resolve())),
+    );
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/**
+ * Produces load-generator-shaped messages with its own per-partition sequences, so a test knows
+ * exactly which (partition, sequence) pairs exist and can check each was processed.
+ */
+export class LabProducer {
+  readonly run = randomBytes(4).toString('hex');
+  private readonly producer: Producer;
+  private readonly seqs: number[] = [];
+  private seq = 0;
+
+  private constructor(private readonly topic: string) {
+    this.producer = new Kafka.Producer({ 'bootstrap.servers': brokers(), 'enable.idempotence': true, 'linger.ms': 1, 'message.max.bytes': 4_000_000 });
+  }
+
+  static async connect(topic: string): Promise<LabProducer> {
+    const p = new LabProducer(topic);
+    await new Promise<void>((resolve, reject) => p.producer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+    return p;
+  }
+
+  /** `count` messages per partition, sequences continuing from earlier calls. */
+  async produce(partitions: number, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      for (let p = 0; p < partitions; p++) {
+        const partitionSeq = (this.seqs[p] ?? 0) + 1;
+        this.seqs[p] = partitionSeq;
+        this.seq += 1;
+        const body = { seq: this.seq, partitionSeq, key: `p${p}-${partitionSeq}`, run: this.run, producedAt: Date.now() };
+        this.producer.produce(this.topic, p, Buffer.from(JSON.stringify(body)), body.key);
+      }
+    }
+    await this.flush();
+  }
+
+  async produceRaw(partition: number, value: Buffer | null): Promise<void> {
+    this.producer.produce(this.topic, partition, value);
+    await this.flush();
+  }
+
+  /** Every (partition, partitionSeq) produced so far. */
+  produced(): Map<number, number> {
+    return new Map(this.seqs.map((n, p) => [p, n]));
+  }
+
+  private flush(): Promise<void> {
+    return new Promise((resolve, reject) => this.producer.flush(15_000, (err) => (err ? reject(err) : resolve())));
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
+  }
+}
+
+/** The group's committed offsets, read without joining the group. */
+export async function committedOffsets(group: string, topic: string, partitions: number): Promise<Map<number, number>> {
+  const c = new Kafka.KafkaConsumer({ 'bootstrap.servers': brokers(), 'group.id': group, 'enable.auto.commit': false }, {});
+  await new Promise<void>((resolve, reject) => c.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+  try {
+    const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
+    const res = await new Promise<{ partition: number; offset?: number }[]>((resolve, reject) =>
+      c.committed(tps, 10_000, (err, r) => (err ? reject(err) : resolve(r))),
+    );
+    return new Map(res.map((r) => [r.partition, r.offset ?? -1]));
+  } finally {
+    await new Promise<void>((resolve) => c.disconnect(() => resolve()));
+  }
+}
+
+export async function endOffsets(topic: string, partitions: number): Promise<Map<number, number>> {
+  const producer = new Kafka.Producer({ 'bootstrap.servers': brokers() });
+  await new Promise<void>((resolve, reject) => producer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+  try {
+    const out = new Map<number, number>();
+    for (let p = 0; p < partitions; p++) {
+      const w = await new Promise<{ highOffset: number }>((resolve, reject) =>
+        producer.queryWatermarkOffsets(topic, p, 10_000, (err, o) => (err ? reject(err) : resolve(o))),
+      );
+      out.set(p, w.highOffset);
+    }
+    return out;
+  } finally {
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  }
+}
