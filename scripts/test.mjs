@@ -18,7 +18,7 @@ if (dirs.includes('dist/test/integration') && !process.env.KAFKA_BROKERS) {
   console.log(`# started Kafka at ${broker.bootstrap} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...dirs], { stdio: 'inherit', env: process.env });
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=180000', '--test-reporter=spec', ...dirs], { stdio: 'inherit', env: process.env });
 if (broker) {
   if (result.status !== 0) console.log(`# broker log kept until stop: ${broker.logFile}`);
   await broker.stop();

@@ -92,8 +92,10 @@ export class Generator {
       } catch (err) {
         // Queue full (or the broker is away long enough to fill it): try these again next tick.
         this.pacer.unsent(due - i);
-        if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) {
-          this.log.error({ err: describeKafkaError(err) }, 'produce failed');
+        const code = (err as { code?: number }).code ?? null;
+        if (code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL && code !== this.lastErrorCode) {
+          this.lastErrorCode = code;
+          this.log.error({ err: describeKafkaError(err), partition }, 'produce failed; retrying next tick');
         }
         return;
       }

@@ -40,11 +40,19 @@ export class TopicAdmin {
     return { kind: 'exists', partitions: actual };
   }
 
-  /** Grows the topic to `total` partitions; consumers see them at their next metadata refresh. */
-  addPartitions(total: number): Promise<void> {
-    return new Promise((resolve, reject) => {
+  /**
+   * Grows the topic to `total` partitions and returns once the producer's own metadata lists them:
+   * producing to a partition librdkafka does not know yet fails at once.
+   */
+  async addPartitions(total: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
       this.admin.createPartitions(this.config.topic, total, ADMIN_TIMEOUT_MS, (err) => (err ? reject(err) : resolve()));
     });
+    const deadline = Date.now() + ADMIN_TIMEOUT_MS;
+    while ((await this.partitionCount()) < total) {
+      if (Date.now() > deadline) throw new Error(`topic ${this.config.topic} still shows fewer than ${total} partitions`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   partitionCount(): Promise<number> {

@@ -24,7 +24,7 @@ export interface Status {
 }
 
 /**
- * The built consumer, run as a real child process exactly as in production. Its JSON log lines
+ * The built consumer (or load generator), run as a real child process exactly as in production. Its JSON log lines
  * are collected; at LOG_LEVEL=trace they include one "processed" line per message, which is how
  * tests see every message that was processed.
  */
@@ -64,10 +64,10 @@ export class ConsumerProcess {
     );
   }
 
-  static async start(name: string, env: Record<string, string>): Promise<ConsumerProcess> {
+  static async start(name: string, env: Record<string, string>, command: 'consumer' | 'loadgen' = 'consumer'): Promise<ConsumerProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN, 'consumer'], {
-      env: { PATH: process.env.PATH, KAFKA_BROKERS: brokers(), CONSUMER_NAME: name, METRICS_PORT: String(port), LOG_LEVEL: 'trace', ...env },
+    const child = spawn(process.execPath, [MAIN, command], {
+      env: { PATH: process.env.PATH, KAFKA_BROKERS: env.KAFKA_BROKERS ?? brokers(), CONSUMER_NAME: name, METRICS_PORT: String(port), LOG_LEVEL: 'trace', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ConsumerProcess(name, port, child);
@@ -88,6 +88,12 @@ export class ConsumerProcess {
 
   async readyz(): Promise<number> {
     return (await fetch(`http://127.0.0.1:${this.port}/readyz`)).status;
+  }
+
+  /** Any HTTP call to this process; returns status and parsed JSON body. */
+  async http(method: string, path: string, body?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`http://127.0.0.1:${this.port}${path}`, { method, body });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
   /** Owned partitions according to /status, or null if it does not answer. */

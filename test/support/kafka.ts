@@ -32,9 +32,14 @@ export class LabProducer {
   private readonly producer: Producer;
   private readonly seqs: number[] = [];
   private seq = 0;
+  private failures: string[] = [];
 
   private constructor(private readonly topic: string) {
-    this.producer = new Kafka.Producer({ 'bootstrap.servers': brokers(), 'enable.idempotence': true, 'linger.ms': 1, 'message.max.bytes': 4_000_000 });
+    this.producer = new Kafka.Producer({ 'bootstrap.servers': brokers(), 'enable.idempotence': true, 'linger.ms': 1, 'message.max.bytes': 4_000_000, dr_cb: true });
+    this.producer.on('delivery-report', (err) => {
+      if (err) this.failures.push(err.message);
+    });
+    this.producer.setPollInterval(20);
   }
 
   static async connect(topic: string): Promise<LabProducer> {
@@ -67,8 +72,12 @@ export class LabProducer {
     return new Map(this.seqs.map((n, p) => [p, n]));
   }
 
-  private flush(): Promise<void> {
-    return new Promise((resolve, reject) => this.producer.flush(15_000, (err) => (err ? reject(err) : resolve())));
+  /** Waits until every message is acknowledged; a test must never believe in a message Kafka refused. */
+  private async flush(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.producer.flush(15_000, (err) => (err ? reject(err) : resolve())));
+    // Delivery reports are served by the poll timer; give the last ones a moment to arrive.
+    await new Promise((r) => setTimeout(r, 50));
+    if (this.failures.length > 0) throw new Error(`Kafka refused ${this.failures.length} test message(s): ${this.failures[0]}`);
   }
 
   async close(): Promise<void> {
