@@ -29,9 +29,11 @@ export class Pacer {
   due(now: number): number {
     const elapsed = Math.max(0, now - this.last) / 1000;
     this.last = now;
-    const cap = Math.max(1, this.rate * this.maxBurstSeconds);
+    // At least 2: a cap of 1 would clip the fraction carried over at rates below one per tick.
+    const cap = Math.max(2, this.rate * this.maxBurstSeconds);
     this.allowance = Math.min(cap, this.allowance + elapsed * this.rate);
-    const n = Math.floor(this.allowance);
+    // The tolerance keeps 100 ticks of 0.03 from summing to 2.9999... and losing a message.
+    const n = Math.floor(this.allowance + 1e-9);
     this.allowance -= n;
     return n;
   }

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Assignment } from '../../src/consumer/assignment';
+
+function clock(start = 1000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+describe('what a member owns and what it must commit', () => {
+  test('assign adds partitions and reports only the ones gained', () => {
+    const a = new Assignment();
+    assert.deepEqual(a.assign([0, 1]), [0, 1]);
+    assert.deepEqual(a.assign([1, 2]), [2], 'incremental assignment adds to what is owned');
+    assert.deepEqual(a.partitions(), [0, 1, 2]);
+    assert.equal(a.joined, true);
+  });
+
+  test('an empty assignment still means the member joined (it is idle)', () => {
+    const a = new Assignment();
+    assert.equal(a.joined, false);
+    a.assign([]);
+    assert.equal(a.joined, true);
+    assert.deepEqual(a.partitions(), []);
+  });
+
+  test('only processed progress is committed, and the same offset is not committed twice', () => {
+    const a = new Assignment();
+    a.assign([0, 1, 2]);
+    a.processed(0, 41);
+    a.processed(1, 7);
+    assert.deepEqual(a.pendingCommits([0, 1, 2]), [
+      { partition: 0, offset: 42 },
+      { partition: 1, offset: 8 },
+    ], 'offset + 1 of the last processed message; partition 2 processed nothing');
+    a.committed([{ partition: 0, offset: 42 }]);
+    assert.deepEqual(a.pendingCommits([0, 1]), [{ partition: 1, offset: 8 }]);
+  });
+
+  test('from the start of a revocation the partition is no longer processed, and after it is gone', () => {
+    const a = new Assignment();
+    a.assign([0, 1]);
+    a.beginRevoke([1]);
+    assert.equal(a.isActive(0), true);
+    assert.equal(a.isActive(1), false);
+    a.processed(1, 9);
+    assert.deepEqual(a.pendingCommits([1]), [{ partition: 1, offset: 10 }], 'the in-flight message finishing during revoke is still committed');
+    assert.deepEqual(a.finishRevoke([1], 'revoke'), [1]);
+    assert.deepEqual(a.partitions(), [0]);
+    a.processed(1, 10);
+    assert.deepEqual(a.pendingCommits([1]), [], 'progress on a partition no longer owned is ignored');
+  });
+
+  test('rebalances are counted by type and the duration runs from the first callback to the assignment', () => {
+    const c = clock();
+    const a = new Assignment(c.now);
+    a.assign([0, 1, 2, 3]);
+    c.advance(5000);
+    a.beginRevoke([0, 1, 2, 3]);
+    c.advance(120);
+    a.finishRevoke([0, 1, 2, 3], 'revoke');
+    c.advance(380);
+    a.assign([0, 1]);
+    assert.equal(a.lastRebalance()!.durationMs, 500);
+    assert.deepEqual(a.lastRebalance()!.partitions, [0, 1]);
+    a.beginRevoke([1]);
+    a.finishRevoke([1], 'lost');
+    a.error();
+    assert.deepEqual({ ...a.rebalanceCounts() }, { assign: 2, revoke: 1, lost: 1, error: 1 });
+  });
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { describeConsumerConfig, loadConsumerConfig } from '../../src/consumer/config';
+import { consumerSettings } from '../../src/consumer/rdkafka-config';
+import { ConfigError } from '../../src/shared/env';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConsumerConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('consumer configuration', () => {
+  test('with no variables set, the documented defaults apply', () => {
+    const c = loadConsumerConfig({});
+    assert.equal(c.brokers, 'localhost:9092');
+    assert.equal(c.topic, 'lab-events');
+    assert.equal(c.groupId, 'lab-group');
+    assert.equal(c.groupProtocol, 'classic');
+    assert.equal(c.assignmentStrategy, 'cooperative-sticky');
+    assert.equal(c.incremental, true);
+    assert.equal(c.processingMs, 10);
+    assert.equal(c.metricsPort, 8080);
+    assert.equal(c.consumerName, null);
+  });
+
+  test('broker lists are trimmed and may hold several entries', () => {
+    assert.equal(loadConsumerConfig({ KAFKA_BROKERS: ' a:9092, b:9093 ' }).brokers, 'a:9092,b:9093');
+  });
+
+  test('range and roundrobin are eager; cooperative-sticky and the consumer protocol are incremental', () => {
+    assert.equal(loadConsumerConfig({ ASSIGNMENT_STRATEGY: 'range' }).incremental, false);
+    assert.equal(loadConsumerConfig({ ASSIGNMENT_STRATEGY: 'roundrobin' }).incremental, false);
+    const kip848 = loadConsumerConfig({ GROUP_PROTOCOL: 'consumer' });
+    assert.equal(kip848.incremental, true);
+    assert.equal(kip848.assignmentStrategy, null);
+    assert.equal(kip848.sessionTimeoutMs, null);
+  });
+
+  test('settings the broker owns under KIP-848 are refused with what to do instead', () => {
+    const p = problems({ GROUP_PROTOCOL: 'consumer', SESSION_TIMEOUT_MS: '6000', HEARTBEAT_INTERVAL_MS: '1000' });
+    assert.equal(p.length, 2);
+    assert.match(p[0], /SESSION_TIMEOUT_MS="6000" is not accepted with GROUP_PROTOCOL=consumer/);
+    assert.match(p[0], /group\.consumer\.\* broker settings/);
+  });
+
+  test('SASL needs both a user name and a password', () => {
+    assert.match(problems({ KAFKA_SECURITY_PROTOCOL: 'sasl_ssl', KAFKA_SASL_USERNAME: 'u' })[0], /KAFKA_SASL_PASSWORD are required/);
+  });
+
+  test('the start-up summary hides the password', () => {
+    const c = loadConsumerConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'pw-123' });
+    assert.ok(!JSON.stringify(describeConsumerConfig(c)).includes('pw-123'));
+  });
+});
+
+describe('librdkafka settings', () => {
+  test('offsets are stored by us after processing, never automatically on delivery', () => {
+    const { global } = consumerSettings(loadConsumerConfig({}), 'c1');
+    assert.equal(global['enable.auto.offset.store'], false);
+    assert.equal(global['enable.auto.commit'], true);
+    assert.equal(global['client.id'], 'c1');
+  });
+
+  test('the classic protocol sends the strategy and timing; KIP-848 sends neither', () => {
+    const classic = consumerSettings(loadConsumerConfig({ ASSIGNMENT_STRATEGY: 'range' }), 'c').global as Record<string, unknown>;
+    assert.equal(classic['group.protocol'], 'classic');
+    assert.equal(classic['partition.assignment.strategy'], 'range');
+    assert.equal(classic['session.timeout.ms'], 10000);
+    const kip848 = consumerSettings(loadConsumerConfig({ GROUP_PROTOCOL: 'consumer' }), 'c').global as Record<string, unknown>;
+    assert.equal(kip848['group.protocol'], 'consumer');
+    for (const k of ['partition.assignment.strategy', 'session.timeout.ms', 'heartbeat.interval.ms']) assert.ok(!(k in kip848), `${k} not sent`);
+  });
+
+  test('plaintext sends no security settings; SASL sends them', () => {
+    const plain = consumerSettings(loadConsumerConfig({}), 'c').global as Record<string, unknown>;
+    assert.ok(!('security.protocol' in plain));
+    const sasl = consumerSettings(loadConsumerConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_ssl', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' }), 'c').global as Record<string, unknown>;
+    assert.equal(sasl['security.protocol'], 'sasl_ssl');
+    assert.equal(sasl['sasl.mechanisms'], 'SCRAM-SHA-512');
+  });
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { MessageProcessor } from '../../src/consumer/processor';
+import { ConsumerMetrics } from '../../src/consumer/metrics';
+import { createLogger } from '../../src/shared/logger';
+
+function harness(level = 'info') {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  const log = createLogger(level, { consumer: 't' }, sink);
+  const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: 'orders', clientId: 't', groupProtocol: 'classic', assignmentStrategy: 'range' });
+  return { lines, metrics, processor: new MessageProcessor(metrics, log, 0, () => 2_000) };
+}
+
+const lab = (partitionSeq: number, producedAt = 1_000) => Buffer.from(JSON.stringify({ seq: partitionSeq, partitionSeq, key: 'k', run: 'r', producedAt }));
+
+async function sample(metrics: ConsumerMetrics, name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const m = await metrics.registry.getSingleMetric(name)!.get();
+  return m.values.find((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val))?.value;
+}
+
+describe('processing one message', () => {
+  test('sequences are counted as processed, redelivered and gapped per partition', async () => {
+    const { metrics, processor } = harness();
+    for (const [offset, seq] of [[0, 1], [1, 2], [2, 2], [3, 5]]) await processor.process({ partition: 3, offset, value: lab(seq) });
+    assert.equal(await sample(metrics, 'lab_consumer_messages_processed_total', { partition: '3' }), 4);
+    assert.equal(await sample(metrics, 'lab_consumer_redeliveries_total', { partition: '3' }), 1);
+    assert.equal(await sample(metrics, 'lab_consumer_sequence_gaps_total', { partition: '3' }), 1);
+  });
+
+  test('end-to-end latency is measured from producedAt', async () => {
+    const { metrics, processor } = harness();
+    await processor.process({ partition: 0, offset: 0, value: lab(1, 500) });
+    const h = await metrics.registry.getSingleMetric('lab_consumer_end_to_end_latency_seconds')!.get();
+    assert.equal((h.values as { metricName?: string; value: number }[]).find((v) => v.metricName === 'lab_consumer_end_to_end_latency_seconds_sum')!.value, 1.5);
+  });
+
+  test('a bad message is counted every time but logged once per kind and partition; nothing is logged per message at info', async () => {
+    const { lines, metrics, processor } = harness('info');
+    for (let i = 0; i < 5; i++) await processor.process({ partition: 1, offset: i, value: Buffer.from('nope') });
+    await processor.process({ partition: 2, offset: 0, value: Buffer.from('nope') });
+    await processor.process({ partition: 2, offset: 1, value: null });
+    for (let i = 2; i < 50; i++) await processor.process({ partition: 2, offset: i, value: lab(i) });
+    assert.equal(await sample(metrics, 'lab_consumer_invalid_messages_total', { partition: '1', reason: 'not_json' }), 5);
+    assert.deepEqual(lines.map((l) => [l.partition, l.reason]), [[1, 'not_json'], [2, 'not_json'], [2, 'empty']]);
+    assert.ok(lines.every((l) => l.level === 'warn'));
+  });
+
+  test('at trace level every processed message is one audit line', async () => {
+    const { lines, processor } = harness('trace');
+    await processor.process({ partition: 4, offset: 10, value: lab(7) });
+    assert.deepEqual(
+      lines.map((l) => [l.msg, l.partition, l.offset, l.partitionSeq]),
+      [['processed', 4, 10, 7]],
+    );
+  });
+});
