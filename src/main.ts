@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from './shared/env';
+import { PortUnavailableError } from './shared/http-server';
 
 /**
  * One image, two programs: `main.js consumer` and `main.js loadgen`.
@@ -21,7 +22,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof PortUnavailableError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { listen } from '../shared/http-server';
 import { createLogger } from '../shared/logger';
 import { describeConsumerConfig, loadConsumerConfig } from './config';
 import { GroupMember } from './group-member';
@@ -46,10 +47,7 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
     },
     metrics.registry,
   );
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.metricsPort, () => resolve(s));
-    s.on('error', reject);
-  });
+  const server: Server = await listen(app, config.metricsPort);
 
   log.info({ config: describeConsumerConfig(config), httpPort: config.metricsPort }, 'consumer starting');
 

@@ -1,6 +1,7 @@
 import Kafka, { type Producer } from 'node-rdkafka';
 import os from 'node:os';
 import type { Server } from 'node:http';
+import { listen } from '../shared/http-server';
 import { createLogger } from '../shared/logger';
 import { describeKafkaError } from '../shared/kafka-errors';
 import { securitySettings } from '../shared/kafka-security';
@@ -54,10 +55,7 @@ export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
     },
     metrics.registry,
   );
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.metricsPort, () => resolve(s));
-    s.on('error', reject);
-  });
+  const server: Server = await listen(app, config.metricsPort);
   log.info({ config: describeLoadgenConfig(config), httpPort: config.metricsPort }, 'load generator starting');
 
   let stopping = false;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
@@ -51,6 +52,21 @@ describe('a bad environment variable stops the program at start, naming the vari
     assert.match(r.stderr, /KAFKA_SECURITY_PROTOCOL="tls"/);
     assert.doesNotMatch(r.stderr, /pa55-w0rd-secret/);
   });
+
+  for (const command of ['consumer', 'loadgen']) {
+    test(`${command} exits 2 naming METRICS_PORT when the port is already in use`, async () => {
+      const blocker = net.createServer();
+      await new Promise<void>((r) => blocker.listen(0, r));
+      const port = (blocker.address() as net.AddressInfo).port;
+      try {
+        const r = await run(command, { METRICS_PORT: String(port), KAFKA_BROKERS: '127.0.0.1:1' });
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, new RegExp(`METRICS_PORT=${port} cannot be used \\(EADDRINUSE\\)`));
+      } finally {
+        blocker.close();
+      }
+    });
+  }
 
   test('an unknown command prints the usage and exits 2', async () => {
     const r = await run('producer', {});
