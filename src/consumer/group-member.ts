@@ -31,6 +31,7 @@ export class GroupMember {
   private stats: StatsSnapshot | null = null;
   private connected = false;
   private lastErrorCode: number | null = null;
+  private member: string | null = null;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -44,6 +45,9 @@ export class GroupMember {
     this.consumer = new Kafka.KafkaConsumer(
       {
         ...settings.global,
+        // node-rdkafka has no memberid(); librdkafka names it in its "cgrp" debug log, a few
+        // lines a second, which we read and otherwise drop.
+        debug: 'cgrp',
         // Our own callback: node-rdkafka's default one asks rebalanceProtocol(), which is not
         // reliable (node-rdkafka #1144); we know which protocol we configured.
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
@@ -59,6 +63,7 @@ export class GroupMember {
     );
     this.consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
     this.consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
+    this.consumer.on('event.log', (line: { fac: string; message: string }) => this.onLibrdkafkaLog(line));
     this.consumer.on('disconnected', () => {
       this.connected = false;
     });
@@ -71,6 +76,11 @@ export class GroupMember {
 
   lastStats(): StatsSnapshot | null {
     return this.stats;
+  }
+
+  /** The member id the group coordinator gave us, once known. */
+  memberId(): string | null {
+    return this.member;
   }
 
   /** Connects (retrying until it works or stop() is called), subscribes and starts consuming. */
@@ -196,7 +206,7 @@ export class GroupMember {
     const type = outcome === 'fenced' ? 'lost' : 'revoke';
     const removed = this.assignment.finishRevoke(partitions, type);
     const owned = this.assignment.partitions();
-    this.metrics.revokedPartitions(removed, owned.length, null);
+    this.metrics.revokedPartitions(removed, owned.length, this.member);
     this.metrics.rebalance(type, null);
     this.metrics.state(this.lifecycle.state, this.ready());
     this.log.info(
@@ -239,9 +249,18 @@ export class GroupMember {
       this.log.warn({ err: String(err) }, 'unreadable librdkafka statistics');
       return;
     }
-    this.metrics.offsets(new Set(this.assignment.partitions()), this.stats.partitions, null);
+    this.metrics.offsets(new Set(this.assignment.partitions()), this.stats.partitions, this.member);
     this.metrics.joinState(this.stats.joinState);
     this.metrics.state(this.lifecycle.state, this.ready());
+  }
+
+  private onLibrdkafkaLog(line: { fac: string; message: string }): void {
+    if (line.fac !== 'MEMBERID') return;
+    const id = memberIdFromLog(line.message);
+    if (id === undefined || id === this.member) return;
+    this.member = id;
+    this.metrics.memberIdChanged();
+    this.log.debug({ memberId: id }, 'member id changed');
   }
 
   private onError(err: LibrdKafkaError): void {
@@ -254,4 +273,11 @@ export class GroupMember {
   protocolName(): string {
     return this.config.groupProtocol === 'consumer' ? 'consumer (KIP-848)' : `classic/${this.config.assignmentStrategy}`;
   }
+}
+
+/** `Group "g": updating member id "old" -> "new"` gives "new"; an empty id means none. */
+export function memberIdFromLog(message: string): string | null | undefined {
+  const m = /updating member id "[^"]*" -> "([^"]*)"/.exec(message);
+  if (!m) return undefined;
+  return m[1] === '' || m[1] === '(not-set)' ? null : m[1];
 }

@@ -37,7 +37,7 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
         buildStatus({
           name,
           clientId,
-          memberId: null,
+          memberId: member.memberId(),
           config,
           state: member.lifecycle.state,
           ready: member.ready(),

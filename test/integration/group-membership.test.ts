@@ -3,6 +3,7 @@ import { after, describe, test } from 'node:test';
 import { ConsumerProcess, metricValue } from '../support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
 import { allProcessed, ownership, waitForOwnership } from '../support/group';
+import { waitFor } from '../support/wait';
 
 describe('consumers in one group share the partitions', () => {
   const running: ConsumerProcess[] = [];
@@ -66,5 +67,16 @@ describe('consumers in one group share the partitions', () => {
       assert.equal(metricValue(await c.metrics(), 'lab_consumer_assigned_partitions'), 1);
     }
     assert.deepEqual(ownership(owners), new Map([[0, 1], [1, 1]]));
+
+    // The member id the coordinator assigned is reported, and used as kafka-lag-exporter's consumer_id
+    // (lag is known, and exported, once the group has committed something).
+    const producer = await LabProducer.connect(topic);
+    await producer.produce(2, 3);
+    await allProcessed(consumers, producer.produced());
+    await producer.close();
+    const owner = consumers.find((c) => c !== idle[0])!;
+    const memberId = await waitFor(async () => (await owner.status()).memberId, { what: 'a member id in /status' });
+    await waitFor(async () => (await owner.metrics()).includes(`consumer_id="${memberId}"`), { what: 'kafka_consumergroup_group_lag labelled with the member id' });
+    assert.notEqual((await idle[0].status()).memberId, memberId, 'each member has its own id');
   });
 });

@@ -14,6 +14,7 @@ export interface LogLine {
 
 export interface Status {
   name: string;
+  memberId: string | null;
   state: string;
   ready: boolean;
   idle: boolean;
