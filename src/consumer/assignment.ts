@@ -92,6 +92,17 @@ export class Assignment {
     return this.owned.get(partition)?.active === true;
   }
 
+  /**
+   * Whether to process this message: the partition is owned, not being revoked, and the offset
+   * was not processed yet in this ownership. A batch fetched before an eager rebalance can still
+   * hold messages of a partition that came straight back to us; librdkafka fetches them again
+   * from the committed offset, and the second copy must not be processed twice.
+   */
+  accepts(partition: number, offset: number): boolean {
+    const o = this.owned.get(partition);
+    return o !== undefined && o.active && (o.nextOffset === null || offset >= o.nextOffset);
+  }
+
   processed(partition: number, offset: number): void {
     const o = this.owned.get(partition);
     if (o) o.nextOffset = offset + 1;

@@ -142,7 +142,7 @@ export class GroupMember {
         if (this.lifecycle.state !== 'running') break;
         // A revocation may have started after this batch was fetched: those messages belong to
         // the partition's next owner now, and processing them here would only duplicate work.
-        if (!this.assignment.isActive(m.partition)) continue;
+        if (!this.assignment.accepts(m.partition, m.offset)) continue;
         this.inFlight = this.handle(m);
         await this.inFlight;
         this.inFlight = null;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConsumerProcess } from '../support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
-import { allProcessed, waitForOwnership } from '../support/group';
+import { allProcessed, duplicates, processedCounts, waitForOwnership } from '../support/group';
 
 const PARTITIONS = 6;
 
@@ -26,7 +26,9 @@ function revokedSince(c: ConsumerProcess, from: number): number[] {
 async function scaleUpAndDown(env: Record<string, string>): Promise<Step[]> {
   const topic = uniqueName('proto');
   await createTopic(topic, PARTITIONS);
-  const full = { ...env, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), PROCESSING_MS: '0' };
+  // 2 ms of work per message and a backlog before each change: the rebalances happen while the
+  // members are busy, which is when a careless revocation would lose or repeat messages.
+  const full = { ...env, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), PROCESSING_MS: '2' };
   const producer = await LabProducer.connect(topic);
   const a = await ConsumerProcess.start('a', full);
   const group = [a];
@@ -36,6 +38,7 @@ async function scaleUpAndDown(env: Record<string, string>): Promise<Step[]> {
     const step = async (label: string, change: () => Promise<ConsumerProcess[]>) => {
       const marks = new Map(group.map((c) => [c.name, c.lines.length]));
       const before = owners;
+      await producer.produce(PARTITIONS, 150);
       const members = await change();
       owners = await waitForOwnership(members, PARTITIONS);
       // Every partition keeps being consumed: messages produced now all arrive.
@@ -53,6 +56,7 @@ async function scaleUpAndDown(env: Record<string, string>): Promise<Step[]> {
       await c.exit();
       return [a, b];
     });
+    assert.equal(duplicates(processedCounts(group)), 0, 'graceful rebalances deliver nothing twice');
     return steps;
   } finally {
     await Promise.all(group.map((c) => c.kill()));

@@ -68,4 +68,17 @@ describe('what a member owns and what it must commit', () => {
     a.error();
     assert.deepEqual({ ...a.rebalanceCounts() }, { assign: 2, revoke: 1, lost: 1, error: 1 });
   });
+
+  test('a message is processed once per ownership: copies below the next expected offset are skipped', () => {
+    const a = new Assignment();
+    a.assign([0]);
+    assert.equal(a.accepts(0, 100), true, 'anything goes before the first message');
+    a.processed(0, 100);
+    a.processed(0, 101);
+    assert.equal(a.accepts(0, 101), false, 'fetched again after a rebalance: already processed');
+    assert.equal(a.accepts(0, 102), true);
+    assert.equal(a.accepts(1, 5), false, 'not owned');
+    a.beginRevoke([0]);
+    assert.equal(a.accepts(0, 102), false, 'being revoked');
+  });
 });
