@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Repository root, from the compiled location dist/test/support. */
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+export const DASHBOARD_FILE = path.join(REPO_ROOT, 'grafana/dashboards/consumer-group-lab.json');
+export const DATASOURCE_FILE = path.join(REPO_ROOT, 'grafana/provisioning/datasources/prometheus.yml');
+
+export interface DatasourceRef {
+  type?: string;
+  uid?: string;
+}
+
+export interface Target {
+  refId?: string;
+  expr?: string;
+  datasource?: DatasourceRef;
+}
+
+export interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  description?: string;
+  datasource?: DatasourceRef;
+  gridPos?: { h: number; w: number; x: number; y: number };
+  targets?: Target[];
+  /** Only rows have nested panels, and only when collapsed. */
+  panels?: Panel[];
+}
+
+export interface Annotation {
+  name: string;
+  datasource?: DatasourceRef;
+  expr?: string;
+}
+
+export interface Dashboard {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  refresh: string;
+  time: { from: string; to: string };
+  panels: Panel[];
+  annotations: { list: Annotation[] };
+}
+
+export function loadDashboard(file: string = DASHBOARD_FILE): Dashboard {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Dashboard;
+}
+
+/** Every panel, rows' nested panels included, in dashboard order. */
+export function allPanels(dashboard: Dashboard): Panel[] {
+  return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+}
+
+/**
+ * What Grafana substitutes for its built-in interval variables when the query runs. The values
+ * fit the lab: a 2 s scrape interval, $__rate_interval at least four scrapes plus one, and a
+ * time range long enough to hold a test run.
+ */
+export interface GrafanaDurations {
+  rateInterval: string;
+  interval: string;
+  range: string;
+}
+
+export const TEST_DURATIONS: GrafanaDurations = { rateInterval: '10s', interval: '2s', range: '5m' };
+
+/** A PromQL expression as Prometheus receives it from Grafana. Longest names first: $__range_s before $__range. */
+export function concreteExpr(expr: string, d: GrafanaDurations = TEST_DURATIONS): string {
+  const rangeSeconds = String(durationSeconds(d.range));
+  return expr
+    .replace(/\$\{?__rate_interval\}?/g, d.rateInterval)
+    .replace(/\$\{?__interval_ms\}?/g, String(durationSeconds(d.interval) * 1000))
+    .replace(/\$\{?__interval\}?/g, d.interval)
+    .replace(/\$\{?__range_s\}?/g, rangeSeconds)
+    .replace(/\$\{?__range_ms\}?/g, String(Number(rangeSeconds) * 1000))
+    .replace(/\$\{?__range\}?/g, d.range);
+}
+
+function durationSeconds(d: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(d);
+  if (!m) throw new Error(`unsupported duration ${d}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
+}
+
+export interface DashboardQuery {
+  /** Where the query sits, for failure messages: `panel 8 "Partition ownership" A`. */
+  where: string;
+  /** As written in the dashboard. */
+  raw: string;
+  /** With Grafana's interval variables replaced by concrete durations. */
+  expr: string;
+}
+
+/** Every PromQL expression of the dashboard: each panel target, then each annotation. */
+export function dashboardQueries(dashboard: Dashboard = loadDashboard(), d: GrafanaDurations = TEST_DURATIONS): DashboardQuery[] {
+  const queries: DashboardQuery[] = [];
+  for (const panel of allPanels(dashboard)) {
+    for (const t of panel.targets ?? []) {
+      if (t.expr) queries.push({ where: `panel ${panel.id} "${panel.title}" ${t.refId ?? ''}`.trim(), raw: t.expr, expr: concreteExpr(t.expr, d) });
+    }
+  }
+  for (const a of dashboard.annotations.list) {
+    if (a.expr) queries.push({ where: `annotation "${a.name}"`, raw: a.expr, expr: concreteExpr(a.expr, d) });
+  }
+  return queries;
+}
+
+/** The uid in the datasource provisioning YAML, read with a regex so the tests need no YAML parser. */
+export function provisionedDatasourceUid(file: string = DATASOURCE_FILE): string {
+  const m = /^\s*uid:\s*['"]?([A-Za-z0-9_-]+)['"]?\s*$/m.exec(fs.readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`no uid in ${file}`);
+  return m[1];
+}
