@@ -27,6 +27,9 @@ export class GroupMember {
   private readonly consumer: KafkaConsumer;
   private rebalances: Promise<void> = Promise.resolve();
   private inFlight: Promise<void> | null = null;
+  // Plain numbers, not an object per message: this is the hot path.
+  private inFlightPartition = -1;
+  private inFlightOffset = -1;
   private loop: Promise<void> | null = null;
   private stats: StatsSnapshot | null = null;
   private connected = false;
@@ -76,6 +79,11 @@ export class GroupMember {
 
   lastStats(): StatsSnapshot | null {
     return this.stats;
+  }
+
+  /** The message being processed right now, if any. */
+  messageInFlight(): { partition: number; offset: number } | null {
+    return this.inFlightPartition < 0 ? null : { partition: this.inFlightPartition, offset: this.inFlightOffset };
   }
 
   /** The member id the group coordinator gave us, once known. */
@@ -143,9 +151,12 @@ export class GroupMember {
         // A revocation may have started after this batch was fetched: those messages belong to
         // the partition's next owner now, and processing them here would only duplicate work.
         if (!this.assignment.accepts(m.partition, m.offset)) continue;
+        this.inFlightPartition = m.partition;
+        this.inFlightOffset = m.offset;
         this.inFlight = this.handle(m);
         await this.inFlight;
         this.inFlight = null;
+        this.inFlightPartition = -1;
       }
     }
   }

@@ -41,6 +41,7 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
           config,
           state: member.lifecycle.state,
           ready: member.ready(),
+          inFlight: member.messageInFlight(),
           assignment: member.assignment,
           stats: member.lastStats(),
         }),

@@ -15,6 +15,7 @@ export interface ConsumerStatus {
   groupJoinState: string | null;
   ready: boolean;
   idle: boolean;
+  inFlight: { partition: number; offset: number } | null;
   assignedPartitions: {
     partition: number;
     position: number | null;
@@ -34,6 +35,7 @@ export function buildStatus(args: {
   config: ConsumerConfig;
   state: LifecycleState;
   ready: boolean;
+  inFlight: { partition: number; offset: number } | null;
   assignment: Assignment;
   stats: StatsSnapshot | null;
 }): ConsumerStatus {
@@ -52,6 +54,7 @@ export function buildStatus(args: {
     groupJoinState: stats?.joinState ?? null,
     ready: args.ready,
     idle: assignment.joined && owned.length === 0,
+    inFlight: args.inFlight,
     assignedPartitions: owned.map((partition) => {
       const s = byPartition.get(partition);
       return {

@@ -18,6 +18,7 @@ export interface Status {
   state: string;
   ready: boolean;
   idle: boolean;
+  inFlight: { partition: number; offset: number } | null;
   groupProtocol: string;
   assignmentStrategy: string | null;
   assignedPartitions: { partition: number; committed: number | null; lag: number | null }[];
