@@ -27,6 +27,8 @@ export interface ConsumerConfig {
   processingMs: number;
   batchSize: number;
   consumerName: string | null;
+  /** KIP-345: join with group.instance.id = the replica name, so a quick restart keeps the partitions. */
+  staticMembership: boolean;
   metricsPort: number;
   logLevel: LogLevel;
   security: KafkaSecurity;
@@ -49,6 +51,7 @@ const specs = {
   PROCESSING_MS: intInRange(0, 60_000)({ default: 10 }),
   BATCH_SIZE: intInRange(1, 100_000)({ default: 500 }),
   CONSUMER_NAME: anyText({ default: '' }),
+  STATIC_MEMBERSHIP: oneOf(['on', 'off'] as const)({ default: 'off' }),
   METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
   LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
   KAFKA_SECURITY_PROTOCOL: oneOf(SECURITY_PROTOCOLS)({ default: 'plaintext' }),
@@ -104,6 +107,7 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     processingMs: e.PROCESSING_MS,
     batchSize: e.BATCH_SIZE,
     consumerName: e.CONSUMER_NAME.trim() === '' ? null : e.CONSUMER_NAME.trim(),
+    staticMembership: e.STATIC_MEMBERSHIP === 'on',
     metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     security: {

@@ -7,7 +7,7 @@ import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
 import { consumerSettings } from './rdkafka-config';
 import { parseStats, type StatsSnapshot } from './stats';
-import { describeKafkaError, isFencingError } from '../shared/kafka-errors';
+import { describeKafkaError, isFatalError, isFencingError } from '../shared/kafka-errors';
 
 const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS } = Kafka.CODES.ERRORS;
 
@@ -57,7 +57,8 @@ export class GroupMember {
           this.rebalances = this.rebalances.then(() => this.onRebalance(err, assignment));
         },
         offset_commit_cb: (err: LibrdKafkaError | null) => {
-          if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) {
+          if (err && isFatalError(err)) this.fatal(err);
+          else if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) {
             this.log.warn({ err: describeKafkaError(err) }, 'offset commit failed');
           }
         },
@@ -142,6 +143,10 @@ export class GroupMember {
       try {
         batch = await this.consumeBatch();
       } catch (err) {
+        if (isFatalError(err)) {
+          this.fatal(err);
+          return;
+        }
         this.log.warn({ err: describeKafkaError(err) }, 'consume failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
         continue;
@@ -278,7 +283,34 @@ export class GroupMember {
     // librdkafka repeats the same error at each retry; one line per change is enough.
     if (err.code === this.lastErrorCode) return;
     this.lastErrorCode = err.code;
+    if (isFatalError(err)) {
+      this.fatal(err);
+      return;
+    }
     this.log.error({ err: describeKafkaError(err) }, 'kafka client error');
+  }
+
+  /** Set by the program: what to do when the client can no longer be used. */
+  onFatal: (err: unknown) => void = () => undefined;
+  private fatalSeen = false;
+
+  /**
+   * librdkafka's fatal errors leave the client unusable. For a consumer that is, in practice, a
+   * static member fenced by another one with the same group.instance.id; node-rdkafka reports
+   * only "Local: Fatal error", not the underlying code. Say it once and stop.
+   */
+  private fatal(err: unknown): void {
+    if (this.fatalSeen) return;
+    this.fatalSeen = true;
+    this.log.fatal(
+      { err: describeKafkaError(err), groupInstanceId: this.config.staticMembership ? this.clientId : undefined },
+      this.config.staticMembership
+        ? `fatal Kafka error: most likely another consumer joined group ${this.config.groupId} with the same group.instance.id ` +
+            `"${this.clientId}" and fenced this one; give every replica its own CONSUMER_NAME (or leave it unset in compose), ` +
+            'or set STATIC_MEMBERSHIP=off. Stopping.'
+        : 'fatal Kafka error; the client cannot continue. Stopping.',
+    );
+    this.onFatal(err);
   }
 
   protocolName(): string {

@@ -52,12 +52,14 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
 
   log.info({ config: describeConsumerConfig(config), httpPort: config.metricsPort }, 'consumer starting');
 
-  onShutdownSignals(log, SHUTDOWN_DEADLINE_MS, async (signal) => {
+  const shutdown = onShutdownSignals(log, SHUTDOWN_DEADLINE_MS, async (signal) => {
     log.info({ signal, owned: member.assignment.partitions() }, 'stopping: finishing the message in flight, committing, leaving the group');
     await member.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     log.info({ rebalances: member.assignment.rebalanceCounts() }, 'consumer stopped');
   });
 
+  // Exit code 3: stopped because Kafka fenced this member for good (see README).
+  member.onFatal = () => shutdown('fatal Kafka error', 3);
   await member.start();
 }

@@ -28,6 +28,11 @@ export function consumerSettings(c: ConsumerConfig, clientId: string): { global:
     'reconnect.backoff.max.ms': 2000,
     ...securitySettings(c.security),
   };
+  if (c.staticMembership) {
+    // Stable per replica: compose names replicas lab-consumer-1, -2, ... and a restarted
+    // container keeps its name, so it comes back as the same member.
+    global['group.instance.id'] = clientId;
+  }
   if (c.groupProtocol === 'classic') {
     global['partition.assignment.strategy'] = c.assignmentStrategy;
     global['session.timeout.ms'] = c.sessionTimeoutMs;

@@ -21,6 +21,12 @@ export function isFencingError(err: unknown): boolean {
   return typeof (err as { code?: unknown })?.code === 'number' && FENCING.has((err as { code: number }).code);
 }
 
+/** librdkafka's fatal errors: the client instance cannot be used any more. */
+export function isFatalError(err: unknown): boolean {
+  const e = err as { code?: unknown; isFatal?: unknown };
+  return e?.isFatal === true || e?.code === E.ERR__FATAL;
+}
+
 /** A loggable summary of a librdkafka (or any) error, with the symbolic code name. */
 export function describeKafkaError(err: unknown): { code?: number; name?: string; message: string } {
   if (err && typeof err === 'object') {

@@ -3,10 +3,16 @@ import type { Logger } from 'pino';
 /**
  * First SIGTERM/SIGINT: run `stop` and exit 0 (or 1 if it fails or overruns `deadlineMs`).
  * Second signal: exit at once; whoever sends it has stopped waiting.
+ * Returns a function that starts the same stop from inside the program, with its own exit code.
  */
-export function onShutdownSignals(log: Logger, deadlineMs: number, stop: (signal: string) => Promise<void>): void {
+export function onShutdownSignals(
+  log: Logger,
+  deadlineMs: number,
+  stop: (signal: string) => Promise<void>,
+): (reason: string, exitCode: number) => void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
+  let code = 0;
+  const handler = (signal: string) => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting immediately');
       process.exit(130);
@@ -18,7 +24,7 @@ export function onShutdownSignals(log: Logger, deadlineMs: number, stop: (signal
     }, deadlineMs);
     timer.unref();
     stop(signal).then(
-      () => process.exit(0),
+      () => process.exit(code),
       (err) => {
         log.error({ err: String(err) }, 'graceful stop failed');
         process.exit(1);
@@ -27,4 +33,9 @@ export function onShutdownSignals(log: Logger, deadlineMs: number, stop: (signal
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  // The same orderly stop, started by the program itself, ending with `exitCode`.
+  return (reason, exitCode) => {
+    code = exitCode;
+    handler(reason);
+  };
 }

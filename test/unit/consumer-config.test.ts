@@ -76,6 +76,13 @@ describe('librdkafka settings', () => {
     for (const k of ['partition.assignment.strategy', 'session.timeout.ms', 'heartbeat.interval.ms']) assert.ok(!(k in kip848), `${k} not sent`);
   });
 
+  test('static membership uses the replica name as group.instance.id; off by default', () => {
+    const on = consumerSettings(loadConsumerConfig({ STATIC_MEMBERSHIP: 'on' }), 'lab-consumer-2').global as Record<string, unknown>;
+    assert.equal(on['group.instance.id'], 'lab-consumer-2');
+    const off = consumerSettings(loadConsumerConfig({}), 'lab-consumer-2').global as Record<string, unknown>;
+    assert.ok(!('group.instance.id' in off));
+  });
+
   test('plaintext sends no security settings; SASL sends them', () => {
     const plain = consumerSettings(loadConsumerConfig({}), 'c').global as Record<string, unknown>;
     assert.ok(!('security.protocol' in plain));
