@@ -10,6 +10,12 @@ export interface RebalanceRecord {
   partitions: number[];
   /** From the first callback of this rebalance to the end of this one, in milliseconds. */
   durationMs: number;
+  /**
+   * On an assignment: how long this member, which owned partitions before, had none it could
+   * process. Eager rebalances pause everything from the revocation to the assignment;
+   * incremental ones leave the partitions that stay running (0).
+   */
+  pausedMs?: number;
 }
 
 interface Owned {
@@ -27,6 +33,7 @@ export class Assignment {
   private readonly counts: Record<RebalanceEventType, number> = { assign: 0, revoke: 0, lost: 0, error: 0 };
   private rebalanceStartedAt: number | null = null;
   private last: RebalanceRecord | null = null;
+  private pausedSince: number | null = null;
   /** Set once the first assignment (even an empty one) arrived: this member has joined the group. */
   joined = false;
 
@@ -53,10 +60,18 @@ export class Assignment {
   /** Stops processing of these partitions at once; the caller then commits and unassigns. */
   beginRevoke(partitions: number[]): void {
     this.rebalanceStarted();
+    const hadActive = this.activeCount() > 0;
     for (const p of partitions) {
       const o = this.owned.get(p);
       if (o) o.active = false;
     }
+    if (hadActive && this.activeCount() === 0 && this.pausedSince === null) this.pausedSince = this.now();
+  }
+
+  private activeCount(): number {
+    let n = 0;
+    for (const o of this.owned.values()) if (o.active) n++;
+    return n;
   }
 
   /** Offsets to commit for these partitions: those processed past what this member last committed. */
@@ -126,7 +141,10 @@ export class Assignment {
 
   private finish(type: 'assign', partitions: number[]): void {
     this.counts[type] += 1;
-    this.last = this.record(type, partitions);
+    const pausedMs = this.pausedSince === null ? 0 : this.now() - this.pausedSince;
+    // Still nothing to process after this assignment: the pause goes on.
+    if (this.owned.size > 0) this.pausedSince = null;
+    this.last = { ...this.record(type, partitions), pausedMs };
     this.rebalanceStartedAt = null;
   }
 

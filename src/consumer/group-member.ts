@@ -204,10 +204,10 @@ export class GroupMember {
     const owned = this.assignment.partitions();
     const record = this.assignment.lastRebalance();
     this.metrics.assignedPartitions(gained, owned.length);
-    this.metrics.rebalance('assign', record?.durationMs ?? null);
+    this.metrics.rebalance('assign', record?.durationMs ?? null, record?.pausedMs);
     this.metrics.state(this.lifecycle.state, this.ready());
     this.log.info(
-      { event: 'assign', gained, owned, idle: owned.length === 0, durationMs: record?.durationMs, protocol: this.protocolName() },
+      { event: 'assign', gained, owned, idle: owned.length === 0, durationMs: record?.durationMs, pausedMs: record?.pausedMs, protocol: this.protocolName() },
       owned.length === 0 ? 'rebalance: no partitions for this consumer (idle: more consumers than partitions)' : 'rebalance: partitions assigned',
     );
   }

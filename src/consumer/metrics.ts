@@ -51,6 +51,7 @@ export class ConsumerMetrics {
   private readonly lifecycle: Gauge<'state'>;
   private readonly groupState: Gauge<'state'>;
   private readonly ready: Gauge<string>;
+  private readonly pause: Histogram<string>;
   readonly processingSeconds: Histogram<string>;
   readonly endToEndSeconds: Histogram<string>;
 
@@ -97,6 +98,12 @@ export class ConsumerMetrics {
     this.lifecycle = new Gauge({ name: 'lab_consumer_state', help: '1 for the current lifecycle state of the consumer.', labelNames: ['state'], registers: r });
     this.groupState = new Gauge({ name: 'lab_consumer_group_state', help: "1 for librdkafka's current consumer-group join state.", labelNames: ['state'], registers: r });
     this.ready = new Gauge({ name: 'lab_consumer_ready', help: '1 when connected and a member of the group (what /readyz reports).', registers: r });
+    this.pause = new Histogram({
+      name: 'lab_consumer_rebalance_pause_seconds',
+      help: 'Per rebalance: how long this consumer, owning partitions before, had none it could process (eager: everything pauses; cooperative and KIP-848: usually 0).',
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    });
     this.processingSeconds = new Histogram({ name: 'lab_consumer_processing_duration_seconds', help: 'Time to process one message.', buckets: PROCESSING_BUCKETS, registers: r });
     this.endToEndSeconds = new Histogram({ name: 'lab_consumer_end_to_end_latency_seconds', help: 'From production (producedAt) to the end of processing.', buckets: LATENCY_BUCKETS, registers: r });
     for (const type of ['assign', 'revoke', 'lost', 'error'] as const) this.rebalances.inc({ type }, 0);
@@ -143,9 +150,10 @@ export class ConsumerMetrics {
     this.assignedCount.set(owned);
   }
 
-  rebalance(type: RebalanceEventType, durationMs: number | null): void {
+  rebalance(type: RebalanceEventType, durationMs: number | null, pausedMs?: number): void {
     this.rebalances.inc({ type });
     if (durationMs !== null) this.rebalanceDuration.set(durationMs / 1000);
+    if (pausedMs !== undefined) this.pause.observe(pausedMs / 1000);
   }
 
   offsets(owned: ReadonlySet<number>, snapshot: PartitionOffsets[], memberId: string | null): void {

@@ -81,4 +81,27 @@ describe('what a member owns and what it must commit', () => {
     a.beginRevoke([0]);
     assert.equal(a.accepts(0, 102), false, 'being revoked');
   });
+
+  test('an eager rebalance pauses the member from the revocation to the next assignment', () => {
+    const c = clock();
+    const a = new Assignment(c.now);
+    a.assign([0, 1]);
+    assert.equal(a.lastRebalance()!.pausedMs, 0, 'joining is no pause');
+    a.beginRevoke([0, 1]);
+    c.advance(700);
+    a.finishRevoke([0, 1], 'revoke');
+    a.assign([0]);
+    assert.equal(a.lastRebalance()!.pausedMs, 700);
+  });
+
+  test('an incremental rebalance that keeps some partitions pauses nothing', () => {
+    const c = clock();
+    const a = new Assignment(c.now);
+    a.assign([0, 1]);
+    a.beginRevoke([1]);
+    c.advance(300);
+    a.finishRevoke([1], 'revoke');
+    a.assign([]);
+    assert.equal(a.lastRebalance()!.pausedMs, 0);
+  });
 });
