@@ -271,6 +271,8 @@ export class GroupMember {
   }
 
   private onLibrdkafkaLog(line: { fac: string; message: string }): void {
+    // node-rdkafka reports fatal errors only as "Local: Fatal error"; the log says which.
+    if (line.fac === 'FATAL') this.fatalReason = line.message.replace(/^\[thrd:[^\]]*\]: /, '');
     if (line.fac !== 'MEMBERID') return;
     const id = memberIdFromLog(line.message);
     if (id === undefined || id === this.member) return;
@@ -293,6 +295,7 @@ export class GroupMember {
   /** Set by the program: what to do when the client can no longer be used. */
   onFatal: (err: unknown) => void = () => undefined;
   private fatalSeen = false;
+  private fatalReason: string | null = null;
 
   /**
    * librdkafka's fatal errors leave the client unusable. For a consumer that is, in practice, a
@@ -302,15 +305,24 @@ export class GroupMember {
   private fatal(err: unknown): void {
     if (this.fatalSeen) return;
     this.fatalSeen = true;
-    this.log.fatal(
-      { err: describeKafkaError(err), groupInstanceId: this.config.staticMembership ? this.clientId : undefined },
-      this.config.staticMembership
-        ? `fatal Kafka error: most likely another consumer joined group ${this.config.groupId} with the same group.instance.id ` +
-            `"${this.clientId}" and fenced this one; give every replica its own CONSUMER_NAME (or leave it unset in compose), ` +
-            'or set STATIC_MEMBERSHIP=off. Stopping.'
-        : 'fatal Kafka error; the client cannot continue. Stopping.',
-    );
-    this.onFatal(err);
+    // The log line naming the cause is emitted just before the error surfaces; give it a moment.
+    setTimeout(() => {
+      const reason = this.fatalReason ?? '';
+      const id = `group.instance.id "${this.clientId}"`;
+      let advice = 'the client cannot continue';
+      if (/still used by another member/i.test(reason)) {
+        advice =
+          `the broker still holds a member with ${id} in group ${this.config.groupId}: either another replica uses the same name, ` +
+          'or this replica restarted before the broker released its previous session (KIP-848 refuses the rejoin until the ' +
+          'session timeout, group.consumer.session.timeout.ms, expires; restart after it). Give every replica its own CONSUMER_NAME';
+      } else if (/fenced|instance/i.test(reason) || this.config.staticMembership) {
+        advice =
+          `another consumer joined group ${this.config.groupId} with the same ${id} and fenced this one; ` +
+          'give every replica its own CONSUMER_NAME (or leave it unset in compose), or set STATIC_MEMBERSHIP=off';
+      }
+      this.log.fatal({ err: describeKafkaError(err), librdkafka: reason || undefined, groupInstanceId: this.config.staticMembership ? this.clientId : undefined }, `fatal Kafka error: ${advice}. Stopping.`);
+      this.onFatal(err);
+    }, 100);
   }
 
   protocolName(): string {

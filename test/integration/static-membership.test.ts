@@ -57,10 +57,29 @@ describe('static membership (KIP-345)', () => {
     assert.equal(fenced.exitCode, 3);
     const line = fenced.lines.find((l) => l.level === 'fatal');
     assert.ok(line, 'a fatal log line');
-    assert.match(line.msg, /another consumer joined group .* with the same group\.instance\.id "twin"/);
+    assert.match(line.msg, /another consumer joined group .* with the same group\.instance\.id "twin" and fenced this one/);
+    assert.match(String(line.librdkafka), /fenced/i, "librdkafka's own reason is in the line");
     assert.match(line.msg, /give every replica its own CONSUMER_NAME/);
     const survivor = fenced === first ? second : first;
     assert.equal(survivor.exitCode, null, 'the other keeps running');
     assert.equal(await survivor.readyz(), 200);
+  });
+
+  test('under KIP-848 a static replica restarted before its session expired is refused; it says why and exits 3', async () => {
+    const topic = uniqueName('static-848');
+    await createTopic(topic, 2);
+    const env = { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), PROCESSING_MS: '0', STATIC_MEMBERSHIP: 'on', GROUP_PROTOCOL: 'consumer', LOG_LEVEL: 'info' };
+    const first = await ConsumerProcess.start('s848', env);
+    running.push(first);
+    await first.waitReady();
+    first.signal('SIGKILL');
+    await first.exit();
+    const again = await ConsumerProcess.start('s848', env);
+    running.push(again);
+    await again.exit(20_000);
+    assert.equal(again.exitCode, 3);
+    const line = again.lines.find((l) => l.level === 'fatal')!;
+    assert.match(String(line.librdkafka), /instance ID is still used by another member/);
+    assert.match(line.msg, /restarted before the broker released its previous session/);
   });
 });

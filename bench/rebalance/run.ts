@@ -1,0 +1,270 @@
+/**
+ * `npm run bench:rebalance`: the same scenario under each way Kafka can rebalance a group, measured
+ * from the consumers' own per-message audit lines (LOG_LEVEL=trace) against a real broker.
+ *
+ * Scenario: 3 consumers on 12 partitions at a steady rate; then a 4th joins, it leaves gracefully,
+ * one is killed with SIGKILL, and (static membership only) one is restarted within the session
+ * timeout. For each event:
+ *   recovery   time from the event until every partition is owned and has processed a message
+ *              produced after the event;
+ *   stop-world the longest time a partition that kept its owner went without processing;
+ *   moved      partitions whose owner changed;
+ *   redelivered messages processed more than once around the event.
+ * Prints a table and writes bench/results/rebalance-<date>.json and rebalance-latest.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startBroker, type Broker } from '../../test/support/broker';
+import { ConsumerProcess } from '../../test/support/consumer-process';
+import { LabProducer, createTopic, uniqueName } from '../../test/support/kafka';
+import { waitForOwnership } from '../../test/support/group';
+import { waitFor } from '../../test/support/wait';
+
+const PARTITIONS = 12;
+const RATE_PER_PARTITION = Number(process.env.BENCH_RATE_PER_PARTITION ?? 50); // messages/s
+const SESSION_TIMEOUT_MS = 6000; // the test broker's group.consumer.session.timeout.ms is 6000 too
+const SETTLE_MS = 2000;
+
+interface Variant {
+  name: string;
+  env: Record<string, string>;
+  staticMembership: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'classic, range (eager)', env: { ASSIGNMENT_STRATEGY: 'range' }, staticMembership: false },
+  { name: 'classic, cooperative-sticky', env: { ASSIGNMENT_STRATEGY: 'cooperative-sticky' }, staticMembership: false },
+  { name: 'classic, cooperative-sticky, static', env: { ASSIGNMENT_STRATEGY: 'cooperative-sticky', STATIC_MEMBERSHIP: 'on' }, staticMembership: true },
+  { name: 'consumer (KIP-848)', env: { GROUP_PROTOCOL: 'consumer' }, staticMembership: false },
+  { name: 'consumer (KIP-848), static', env: { GROUP_PROTOCOL: 'consumer', STATIC_MEMBERSHIP: 'on' }, staticMembership: true },
+];
+
+interface EventResult {
+  variant: string;
+  event: string;
+  recoveryMs: number;
+  stopTheWorldMs: number;
+  moved: number;
+  redelivered: number;
+  note?: string;
+}
+
+interface Processed {
+  t: number;
+  partition: number;
+  partitionSeq: number;
+}
+
+function audit(consumers: ConsumerProcess[]): Map<string, Processed[]> {
+  const out = new Map<string, Processed[]>();
+  for (const c of consumers) {
+    const list = out.get(c.name) ?? [];
+    for (const l of c.lines) {
+      if (l.msg === 'processed' && typeof l.partitionSeq === 'number') {
+        list.push({ t: Date.parse(l.time as string), partition: l.partition as number, partitionSeq: l.partitionSeq as number });
+      }
+    }
+    out.set(c.name, list);
+  }
+  return out;
+}
+
+/** A steady producer: RATE_PER_PARTITION messages a second on every partition, until stopped. */
+function steadyLoad(producer: LabProducer): { stop(): Promise<void>; sentAt: (partition: number, seq: number) => number } {
+  const sent: number[][] = Array.from({ length: PARTITIONS }, () => []);
+  let running = true;
+  const loop = (async () => {
+    const tick = 20;
+    const perTick = (RATE_PER_PARTITION * tick) / 1000;
+    let owed = 0;
+    while (running) {
+      owed += perTick;
+      const n = Math.floor(owed);
+      owed -= n;
+      if (n > 0) {
+        const now = Date.now();
+        await producer.produce(PARTITIONS, n);
+        for (let p = 0; p < PARTITIONS; p++) for (let i = 0; i < n; i++) sent[p].push(now);
+      }
+      await new Promise((r) => setTimeout(r, tick));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+    sentAt: (partition, seq) => sent[partition][seq - 1] ?? Number.POSITIVE_INFINITY,
+  };
+}
+
+async function owners(consumers: ConsumerProcess[]): Promise<Map<number, string>> {
+  const m = new Map<number, string>();
+  for (const c of consumers) for (const p of (await c.owned()) ?? []) m.set(p, c.name);
+  return m;
+}
+
+async function measure(
+  variant: Variant,
+  event: string,
+  group: ConsumerProcess[],
+  load: ReturnType<typeof steadyLoad>,
+  act: () => Promise<{ members: ConsumerProcess[]; note?: string }>,
+  timeoutMs: number,
+): Promise<EventResult> {
+  const before = await owners(group);
+  const t0 = Date.now();
+  const { members, note } = await act();
+  await waitForOwnership(members, PARTITIONS, { timeoutMs });
+  // Every partition has processed something produced after the event.
+  const everyone = [...new Set([...group, ...members])];
+  let recoveredAt = 0;
+  await waitFor(
+    () => {
+      const byPartition = new Map<number, number>();
+      for (const list of audit(everyone).values()) {
+        for (const m of list) {
+          if (load.sentAt(m.partition, m.partitionSeq) > t0 && !byPartition.has(m.partition)) byPartition.set(m.partition, m.t);
+          else if (load.sentAt(m.partition, m.partitionSeq) > t0) byPartition.set(m.partition, Math.min(byPartition.get(m.partition)!, m.t));
+        }
+      }
+      if (byPartition.size < PARTITIONS) return false;
+      recoveredAt = Math.max(...byPartition.values());
+      return true;
+    },
+    { timeoutMs, what: `every partition consuming again after "${event}"` },
+  );
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const after = await owners(members);
+  const moved = [...after].filter(([p, o]) => before.get(p) !== o).length;
+
+  // Longest silence on a partition that kept its owner, from just before the event to recovery.
+  let stopTheWorldMs = 0;
+  const lists = audit(everyone);
+  for (const [p, owner] of after) {
+    if (before.get(p) !== owner) continue;
+    const times = (lists.get(owner) ?? []).filter((m) => m.partition === p && m.t >= t0 - 1000 && m.t <= recoveredAt + SETTLE_MS).map((m) => m.t);
+    for (let i = 1; i < times.length; i++) stopTheWorldMs = Math.max(stopTheWorldMs, times[i] - times[i - 1]);
+  }
+
+  const seen = new Map<string, number>();
+  for (const list of lists.values()) for (const m of list) seen.set(`${m.partition}:${m.partitionSeq}`, (seen.get(`${m.partition}:${m.partitionSeq}`) ?? 0) + 1);
+  const redelivered = [...seen.values()].reduce((d, n) => d + n - 1, 0);
+
+  return { variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, note };
+}
+
+async function runVariant(v: Variant): Promise<EventResult[]> {
+  const topic = uniqueName('bench-rebalance');
+  await createTopic(topic, PARTITIONS);
+  const classic = v.env.GROUP_PROTOCOL !== 'consumer';
+  const env = {
+    ...v.env,
+    KAFKA_TOPIC: topic,
+    KAFKA_GROUP_ID: uniqueName('g'),
+    PROCESSING_MS: '1',
+    ...(classic ? { SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS), HEARTBEAT_INTERVAL_MS: '1000' } : {}),
+  };
+  const producer = await LabProducer.connect(topic);
+  const load = steadyLoad(producer);
+  const all: ConsumerProcess[] = [];
+  const start = async (name: string) => {
+    const c = await ConsumerProcess.start(name, env);
+    all.push(c);
+    return c;
+  };
+  const results: EventResult[] = [];
+  let prevDupes = 0;
+  const record = (r: EventResult) => {
+    // Redeliveries are cumulative in the audit; report each event's own.
+    results.push({ ...r, redelivered: r.redelivered - prevDupes });
+    prevDupes = r.redelivered;
+  };
+  try {
+    const group = [await start('c1'), await start('c2'), await start('c3')];
+    await waitForOwnership(group, PARTITIONS, { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const timeout = SESSION_TIMEOUT_MS + 30_000;
+
+    record(await measure(v, 'scale up 3 -> 4', group, load, async () => ({ members: [...group, await start('c4')] }), timeout));
+    const four = [...group, all.find((c) => c.name === 'c4')!];
+    record(await measure(v, 'graceful stop 4 -> 3', four, load, async () => {
+      const c4 = four[3];
+      c4.signal('SIGTERM');
+      await c4.exit();
+      return { members: group };
+    }, timeout));
+    if (v.staticMembership) {
+      // A static member that leaves does not leave the group: without a restart its partitions
+      // wait for the session timeout. That is the point of this event.
+      let refused = false;
+      record(await measure(v, 'restart within session timeout', group, load, async () => {
+        group[2].signal('SIGKILL');
+        await group[2].exit();
+        const again = await start('c3');
+        // Under KIP-848 the broker refuses the same instance id until the old session expires,
+        // and librdkafka treats that as fatal: the restarted process exits 3 at once.
+        await waitFor(async () => again.exitCode !== null || (await again.readyz().catch(() => 0)) === 200, { timeoutMs: 20_000, what: 'c3 to rejoin or fail' });
+        if (again.exitCode !== null) {
+          refused = true;
+          return { members: [group[0], group[1]], note: 'restarted member refused (instance id still in use); its partitions moved after the session timeout' };
+        }
+        return { members: [group[0], group[1], again] };
+      }, timeout));
+      if (refused) group.splice(2, 1);
+      else group[2] = all[all.length - 1];
+    }
+    record(await measure(v, `kill -9 one of ${group.length}`, group, load, async () => {
+      group[0].signal('SIGKILL');
+      await group[0].exit();
+      return { members: group.slice(1) };
+    }, timeout));
+    return results;
+  } finally {
+    await load.stop();
+    await producer.close();
+    await Promise.all(all.map((c) => c.kill()));
+  }
+}
+
+function table(rows: EventResult[]): string {
+  const head = ['protocol', 'event', 'recovery ms', 'stop-the-world ms', 'moved', 'redelivered', 'note'];
+  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(r.stopTheWorldMs), String(r.moved), String(r.redelivered), r.note ?? '']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  let broker: Broker | null = null;
+  if (!process.env.KAFKA_BROKERS) {
+    broker = await startBroker();
+    process.env.KAFKA_BROKERS = broker.bootstrap;
+  }
+  const only = process.env.BENCH_VARIANTS?.split(',').map((s) => s.trim());
+  const rows: EventResult[] = [];
+  try {
+    for (const v of VARIANTS.filter((x) => !only || only.some((o) => x.name.includes(o)))) {
+      process.stderr.write(`# ${v.name}\n`);
+      rows.push(...(await runVariant(v)));
+    }
+  } finally {
+    await broker?.stop();
+  }
+  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`;
+  process.stdout.write(`${table(rows)}\n\nmachine: ${machine}; ${PARTITIONS} partitions, ${RATE_PER_PARTITION} msg/s per partition, session timeout ${SESSION_TIMEOUT_MS} ms\n`);
+  const dir = path.resolve(__dirname, '../../../bench/results');
+  mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify({ date: new Date().toISOString(), machine, partitions: PARTITIONS, ratePerPartition: RATE_PER_PARTITION, sessionTimeoutMs: SESSION_TIMEOUT_MS, results: rows }, null, 2);
+  writeFileSync(path.join(dir, `rebalance-${new Date().toISOString().slice(0, 10)}.json`), json + '\n');
+  writeFileSync(path.join(dir, 'rebalance-latest.json'), json + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
