@@ -5,9 +5,9 @@
  * Scenario: 3 consumers on 12 partitions at a steady rate; then a 4th joins, it leaves gracefully,
  * one is killed with SIGKILL, and (static membership only) one is restarted within the session
  * timeout. For each event:
- *   recovery   time from the event until every partition is owned and has processed a message
- *              produced after the event;
- *   stop-world the longest time a partition that kept its owner went without processing;
+ *   recovery   time from the event until the last interrupted partition is consumed again (an
+ *              interruption: no message processed for over 200 ms; 0 if nothing stopped);
+ *   stop-world the longest silence on a partition that kept its owner;
  *   moved      partitions whose owner changed;
  *   redelivered messages processed more than once around the event.
  * Prints a table and writes bench/results/rebalance-<date>.json and rebalance-latest.json.
@@ -25,6 +25,7 @@ const PARTITIONS = 12;
 const RATE_PER_PARTITION = Number(process.env.BENCH_RATE_PER_PARTITION ?? 50); // messages/s
 const SESSION_TIMEOUT_MS = 6000; // the test broker's group.consumer.session.timeout.ms is 6000 too
 const SETTLE_MS = 2000;
+const INTERRUPTION_MS = 200;
 
 interface Variant {
   name: string;
@@ -71,23 +72,19 @@ function audit(consumers: ConsumerProcess[]): Map<string, Processed[]> {
 }
 
 /** A steady producer: RATE_PER_PARTITION messages a second on every partition, until stopped. */
-function steadyLoad(producer: LabProducer): { stop(): Promise<void>; sentAt: (partition: number, seq: number) => number } {
-  const sent: number[][] = Array.from({ length: PARTITIONS }, () => []);
+function steadyLoad(producer: LabProducer): { stop(): Promise<void> } {
   let running = true;
   const loop = (async () => {
-    const tick = 20;
-    const perTick = (RATE_PER_PARTITION * tick) / 1000;
-    let owed = 0;
+    // Paced on elapsed time: each produce() waits for acknowledgement, so ticks are uneven.
+    const started = Date.now();
+    let sent = 0;
     while (running) {
-      owed += perTick;
-      const n = Math.floor(owed);
-      owed -= n;
-      if (n > 0) {
-        const now = Date.now();
-        await producer.produce(PARTITIONS, n);
-        for (let p = 0; p < PARTITIONS; p++) for (let i = 0; i < n; i++) sent[p].push(now);
+      const due = Math.floor(((Date.now() - started) / 1000) * RATE_PER_PARTITION) - sent;
+      if (due > 0) {
+        await producer.produce(PARTITIONS, due);
+        sent += due;
       }
-      await new Promise((r) => setTimeout(r, tick));
+      await new Promise((r) => setTimeout(r, 20));
     }
   })();
   return {
@@ -95,7 +92,6 @@ function steadyLoad(producer: LabProducer): { stop(): Promise<void>; sentAt: (pa
       running = false;
       await loop;
     },
-    sentAt: (partition, seq) => sent[partition][seq - 1] ?? Number.POSITIVE_INFINITY,
   };
 }
 
@@ -109,7 +105,6 @@ async function measure(
   variant: Variant,
   event: string,
   group: ConsumerProcess[],
-  load: ReturnType<typeof steadyLoad>,
   act: () => Promise<{ members: ConsumerProcess[]; note?: string }>,
   timeoutMs: number,
 ): Promise<EventResult> {
@@ -117,21 +112,14 @@ async function measure(
   const t0 = Date.now();
   const { members, note } = await act();
   await waitForOwnership(members, PARTITIONS, { timeoutMs });
-  // Every partition has processed something produced after the event.
+  const settledAt = Date.now();
   const everyone = [...new Set([...group, ...members])];
-  let recoveredAt = 0;
+  // Every partition has processed something since ownership settled: the window is complete.
   await waitFor(
     () => {
-      const byPartition = new Map<number, number>();
-      for (const list of audit(everyone).values()) {
-        for (const m of list) {
-          if (load.sentAt(m.partition, m.partitionSeq) > t0 && !byPartition.has(m.partition)) byPartition.set(m.partition, m.t);
-          else if (load.sentAt(m.partition, m.partitionSeq) > t0) byPartition.set(m.partition, Math.min(byPartition.get(m.partition)!, m.t));
-        }
-      }
-      if (byPartition.size < PARTITIONS) return false;
-      recoveredAt = Math.max(...byPartition.values());
-      return true;
+      const seen = new Set<number>();
+      for (const list of audit(everyone).values()) for (const m of list) if (m.t > settledAt) seen.add(m.partition);
+      return seen.size === PARTITIONS;
     },
     { timeoutMs, what: `every partition consuming again after "${event}"` },
   );
@@ -139,18 +127,31 @@ async function measure(
   const after = await owners(members);
   const moved = [...after].filter(([p, o]) => before.get(p) !== o).length;
 
-  // Longest silence on a partition that kept its owner, from just before the event to recovery.
-  let stopTheWorldMs = 0;
+  // Per partition, processing times (by whoever owned it) from the event on. An interruption is a
+  // silence longer than INTERRUPTION_MS (messages arrive every 1000/RATE_PER_PARTITION ms).
+  // recovery: when the last interrupted partition resumed; stop-the-world: the longest silence on a
+  // partition that kept its owner.
   const lists = audit(everyone);
-  for (const [p, owner] of after) {
-    if (before.get(p) !== owner) continue;
-    const times = (lists.get(owner) ?? []).filter((m) => m.partition === p && m.t >= t0 - 1000 && m.t <= recoveredAt + SETTLE_MS).map((m) => m.t);
-    for (let i = 1; i < times.length; i++) stopTheWorldMs = Math.max(stopTheWorldMs, times[i] - times[i - 1]);
+  const windowEnd = Date.now();
+  let resumedAt = t0;
+  let stopTheWorldMs = 0;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const times: number[] = [];
+    for (const list of lists.values()) for (const m of list) if (m.partition === p && m.t >= t0 - 1000 && m.t <= windowEnd) times.push(m.t);
+    times.sort((x, y) => x - y);
+    const kept = before.get(p) === after.get(p);
+    for (let i = 1; i < times.length; i++) {
+      const gap = times[i] - times[i - 1];
+      if (gap <= INTERRUPTION_MS || times[i] < t0) continue;
+      resumedAt = Math.max(resumedAt, times[i]);
+      if (kept) stopTheWorldMs = Math.max(stopTheWorldMs, gap);
+    }
   }
 
   const seen = new Map<string, number>();
   for (const list of lists.values()) for (const m of list) seen.set(`${m.partition}:${m.partitionSeq}`, (seen.get(`${m.partition}:${m.partitionSeq}`) ?? 0) + 1);
   const redelivered = [...seen.values()].reduce((d, n) => d + n - 1, 0);
+  const recoveredAt = resumedAt;
 
   return { variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, note };
 }
@@ -187,9 +188,9 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const timeout = SESSION_TIMEOUT_MS + 30_000;
 
-    record(await measure(v, 'scale up 3 -> 4', group, load, async () => ({ members: [...group, await start('c4')] }), timeout));
+    record(await measure(v, 'scale up 3 -> 4', group, async () => ({ members: [...group, await start('c4')] }), timeout));
     const four = [...group, all.find((c) => c.name === 'c4')!];
-    record(await measure(v, 'graceful stop 4 -> 3', four, load, async () => {
+    record(await measure(v, 'graceful stop 4 -> 3', four, async () => {
       const c4 = four[3];
       c4.signal('SIGTERM');
       await c4.exit();
@@ -199,7 +200,7 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
       // A static member that leaves does not leave the group: without a restart its partitions
       // wait for the session timeout. That is the point of this event.
       let refused = false;
-      record(await measure(v, 'restart within session timeout', group, load, async () => {
+      record(await measure(v, 'restart within session timeout', group, async () => {
         group[2].signal('SIGKILL');
         await group[2].exit();
         const again = await start('c3');
@@ -215,7 +216,7 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
       if (refused) group.splice(2, 1);
       else group[2] = all[all.length - 1];
     }
-    record(await measure(v, `kill -9 one of ${group.length}`, group, load, async () => {
+    record(await measure(v, `kill -9 one of ${group.length}`, group, async () => {
       group[0].signal('SIGKILL');
       await group[0].exit();
       return { members: group.slice(1) };
