@@ -1,4 +1,4 @@
-import { SASL_MECHANISMS, SECRET_VARIABLES, SECURITY_PROTOCOLS, type KafkaSecurity } from '../shared/kafka-security';
+import { SECRET_VARIABLES, SECURITY_SPECS, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
 import { LOG_LEVELS, type LogLevel } from '../shared/logger';
 import { ConfigError, anyText, brokerList, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
 
@@ -54,10 +54,7 @@ const specs = {
   STATIC_MEMBERSHIP: oneOf(['on', 'off'] as const)({ default: 'off' }),
   METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
   LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
-  KAFKA_SECURITY_PROTOCOL: oneOf(SECURITY_PROTOCOLS)({ default: 'plaintext' }),
-  KAFKA_SASL_MECHANISM: oneOf(SASL_MECHANISMS)({ default: 'PLAIN' }),
-  KAFKA_SASL_USERNAME: anyText({ default: '' }),
-  KAFKA_SASL_PASSWORD: anyText({ default: '' }),
+  ...SECURITY_SPECS,
 };
 
 const CLASSIC_ONLY = ['ASSIGNMENT_STRATEGY', 'SESSION_TIMEOUT_MS', 'HEARTBEAT_INTERVAL_MS'] as const;
@@ -83,12 +80,7 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
         '(a third of it is usual)',
     );
   }
-  const sasl = e.KAFKA_SECURITY_PROTOCOL.startsWith('sasl');
-  if (sasl && (e.KAFKA_SASL_USERNAME === '' || e.KAFKA_SASL_PASSWORD === '')) {
-    problems.push(
-      `KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SECURITY_PROTOCOL=${e.KAFKA_SECURITY_PROTOCOL}`,
-    );
-  }
+  const security = securityFromEnv(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -110,16 +102,9 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     staticMembership: e.STATIC_MEMBERSHIP === 'on',
     metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
-    security: {
-      protocol: e.KAFKA_SECURITY_PROTOCOL,
-      saslMechanism: e.KAFKA_SASL_MECHANISM,
-      saslUsername: e.KAFKA_SASL_USERNAME,
-      saslPassword: e.KAFKA_SASL_PASSWORD,
-    },
+    security,
   };
 }
 
 /** What the start-up log line shows: everything but the secret. */
-export function describeConsumerConfig(c: ConsumerConfig): Record<string, unknown> {
-  return { ...c, security: { ...c.security, saslPassword: c.security.saslPassword ? '[redacted]' : '' } };
-}
+export const describeConsumerConfig = (c: ConsumerConfig): Record<string, unknown> => withoutSecrets(c);

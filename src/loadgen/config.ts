@@ -1,5 +1,5 @@
-import { ConfigError, anyText, brokerList, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
-import { SASL_MECHANISMS, SECRET_VARIABLES, SECURITY_PROTOCOLS, type KafkaSecurity } from '../shared/kafka-security';
+import { ConfigError, brokerList, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
+import { SECRET_VARIABLES, SECURITY_SPECS, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
 import { LOG_LEVELS, type LogLevel } from '../shared/logger';
 
 export const MAX_RATE = 1_000_000;
@@ -24,17 +24,14 @@ const specs = {
   RATE: intInRange(0, MAX_RATE)({ default: 10 }),
   METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
   LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
-  KAFKA_SECURITY_PROTOCOL: oneOf(SECURITY_PROTOCOLS)({ default: 'plaintext' }),
-  KAFKA_SASL_MECHANISM: oneOf(SASL_MECHANISMS)({ default: 'PLAIN' }),
-  KAFKA_SASL_USERNAME: anyText({ default: '' }),
-  KAFKA_SASL_PASSWORD: anyText({ default: '' }),
+  ...SECURITY_SPECS,
 };
 
 export function loadLoadgenConfig(env: NodeJS.ProcessEnv): LoadgenConfig {
   const e = parseEnv(env, specs, SECRET_VARIABLES);
-  if (e.KAFKA_SECURITY_PROTOCOL.startsWith('sasl') && (e.KAFKA_SASL_USERNAME === '' || e.KAFKA_SASL_PASSWORD === '')) {
-    throw new ConfigError([`KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SECURITY_PROTOCOL=${e.KAFKA_SECURITY_PROTOCOL}`]);
-  }
+  const problems: string[] = [];
+  const security = securityFromEnv(e, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     brokers: e.KAFKA_BROKERS,
     topic: e.KAFKA_TOPIC,
@@ -43,31 +40,28 @@ export function loadLoadgenConfig(env: NodeJS.ProcessEnv): LoadgenConfig {
     rate: e.RATE,
     metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
-    security: {
-      protocol: e.KAFKA_SECURITY_PROTOCOL,
-      saslMechanism: e.KAFKA_SASL_MECHANISM,
-      saslUsername: e.KAFKA_SASL_USERNAME,
-      saslPassword: e.KAFKA_SASL_PASSWORD,
-    },
+    security,
   };
 }
 
-export function describeLoadgenConfig(c: LoadgenConfig): Record<string, unknown> {
-  return { ...c, security: { ...c.security, saslPassword: c.security.saslPassword ? '[redacted]' : '' } };
+export const describeLoadgenConfig = (c: LoadgenConfig): Record<string, unknown> => withoutSecrets(c);
+
+/** The number in an HTTP body written as `N`, `field=N` or `{"field": N}`; '' if there is none. */
+function bodyValue(body: string, field: string): string {
+  const text = body.trim();
+  if (text.startsWith('{')) {
+    try {
+      return String((JSON.parse(text) as Record<string, unknown>)[field] ?? '');
+    } catch {
+      return '';
+    }
+  }
+  return text.includes('=') ? text.slice(text.indexOf('=') + 1).trim() : text;
 }
 
 /** Parses a rate from an HTTP body: `500`, `rate=500` or `{"rate": 500}`. */
 export function parseRate(body: string): number {
-  let text = body.trim();
-  if (text.startsWith('{')) {
-    try {
-      text = String((JSON.parse(text) as { rate?: unknown }).rate ?? '');
-    } catch {
-      text = '';
-    }
-  } else if (text.includes('=')) {
-    text = text.slice(text.indexOf('=') + 1).trim();
-  }
+  const text = bodyValue(body, 'rate');
   if (!/^\d+(\.\d+)?$/.test(text) || Number(text) > MAX_RATE) {
     throw new RangeError(`rate must be a number of messages per second from 0 to ${MAX_RATE}, got ${JSON.stringify(body.trim())}`);
   }
@@ -76,16 +70,7 @@ export function parseRate(body: string): number {
 
 /** Parses a partition count from an HTTP body: `16`, `partitions=16` or `{"partitions": 16}`. */
 export function parsePartitions(body: string, current: number): number {
-  let text = body.trim();
-  if (text.startsWith('{')) {
-    try {
-      text = String((JSON.parse(text) as { partitions?: unknown }).partitions ?? '');
-    } catch {
-      text = '';
-    }
-  } else if (text.includes('=')) {
-    text = text.slice(text.indexOf('=') + 1).trim();
-  }
+  const text = bodyValue(body, 'partitions');
   const n = Number(text);
   if (!/^\d+$/.test(text) || n <= current || n > 10_000) {
     throw new RangeError(`partitions must be a whole number above the current ${current} (Kafka cannot remove partitions) and at most 10000, got ${JSON.stringify(body.trim())}`);
