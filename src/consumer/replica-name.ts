@@ -36,8 +36,15 @@ const systemLookup = {
       .filter((i): i is os.NetworkInterfaceInfo => !!i && i.family === 'IPv4' && !i.internal)
       .map((i) => i.address);
   },
-  reverse: (ip: string) => withTimeout(dns.reverse(ip), 2000),
+  // A PTR query to the DNS server, not dns.reverse(): inside a container that consults
+  // /etc/hosts first, where Docker maps our address to the short container id.
+  reverse: (ip: string) => withTimeout(new dns.Resolver().resolvePtr(ptrName(ip)), 2000),
 };
+
+/** "172.18.0.5" -> "5.0.18.172.in-addr.arpa" */
+export function ptrName(ipv4: string): string {
+  return `${ipv4.split('.').reverse().join('.')}.in-addr.arpa`;
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {

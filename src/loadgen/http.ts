@@ -12,8 +12,8 @@ export interface LoadgenControl {
 }
 
 /**
- * The instructor's controls: `curl -X PUT localhost:8081/rate -d 500` and
- * `curl -X PUT localhost:8081/partitions -d 16`; GET returns the current value.
+ * The instructor's controls: `curl -X PUT localhost:8080/rate -d 500` and
+ * `curl -X PUT localhost:8080/partitions -d 16`; GET returns the current value.
  */
 export function loadgenHttpApp(control: LoadgenControl, registry: Registry): Express {
   const app = express();

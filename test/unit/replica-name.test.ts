@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { resolveReplicaName, shortContainerName } from '../../src/consumer/replica-name';
+import { ptrName, resolveReplicaName, shortContainerName } from '../../src/consumer/replica-name';
 
 const lookup = (table: Record<string, string[]>) => ({
   addresses: () => Object.keys(table),
@@ -22,6 +22,10 @@ describe('the readable replica name', () => {
 
   test('outside compose, the host name', async () => {
     assert.equal(await resolveReplicaName(null, lookup({ '10.0.0.2': [] }), 'laptop'), 'laptop');
+  });
+
+  test("the PTR query name is the address's reverse-order octets", () => {
+    assert.equal(ptrName('172.18.0.5'), '5.0.18.172.in-addr.arpa');
   });
 
   test('short names drop the network suffix', () => {

@@ -1,0 +1,61 @@
+# One image for both programs: `consumer` (the default command) and `loadgen`.
+# NODE_IMAGE is pinned; CI without a registry builds a local stand-in under the same name
+# (docker/offline/build-images.sh) or passes --build-arg NODE_IMAGE=...
+ARG NODE_IMAGE=node:20.19-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+# node-rdkafka compiles its bundled librdkafka: a C/C++ toolchain, python3 for node-gyp, and the
+# OpenSSL and zlib headers so the build gets TLS, SASL/SCRAM and gzip (without them librdkafka
+# quietly builds without those features).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ libssl-dev zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+# Compile against the headers shipped in the image instead of letting node-gyp download them
+# from nodejs.org, which is slower and not reachable everywhere.
+ENV npm_config_nodedir=/usr/local
+WORKDIR /app
+# The librdkafka compile (~4 min on 2 cores) sits in this layer, reused until the lockfile changes.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+# .dockerignore keeps test/ out, so this emits dist/src only.
+RUN npx tsc -p tsconfig.json
+RUN npm prune --omit=dev --no-audit --no-fund
+# Of node-rdkafka's ~540 MB build tree only the addon and the two shared libraries it loads
+# (RPATH $ORIGIN/../deps) are needed at run time; the librdkafka sources, objects and static
+# archives are dropped, and the libraries lose their debug symbols.
+RUN set -eux; \
+    cd node_modules/node-rdkafka; \
+    mkdir -p /tmp/keep/Release /tmp/keep/deps; \
+    cp build/Release/node-librdkafka.node /tmp/keep/Release/; \
+    cp -L build/deps/librdkafka.so.1 build/deps/librdkafka++.so.1 /tmp/keep/deps/; \
+    strip --strip-unneeded /tmp/keep/Release/*.node /tmp/keep/deps/*.so.1; \
+    rm -rf build deps src bench e2e test examples ci util cpplint.py configure Makefile binding.gyp \
+           make_docs.sh run_docker.sh win_install.ps1 deploy.enc docker-compose.yml; \
+    mv /tmp/keep build
+
+FROM ${NODE_IMAGE}
+# librdkafka links OpenSSL dynamically; CA certificates let it verify TLS brokers.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libssl3 ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+# Root-owned and read-only for the `node` user that runs it.
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+# Fail the build, not the workshop, when a library the addon links is missing.
+RUN ! ldd node_modules/node-rdkafka/build/Release/node-librdkafka.node | grep 'not found' \
+ && node -e "require('node-rdkafka')"
+USER node
+# /metrics, /healthz, /readyz, /status (consumer); the same plus /rate and /partitions (loadgen).
+EXPOSE 8080
+# Slim images have no curl; node is the HTTP client.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "require('http').get('http://127.0.0.1:'+(process.env.METRICS_PORT||8080)+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
+# node is PID 1 and gets SIGTERM itself (npm would swallow it), so `docker stop` and scaling down
+# walk the consumer's shutdown: stop fetching, finish, commit, leave the group.
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["consumer"]
