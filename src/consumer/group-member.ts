@@ -1,6 +1,7 @@
 import Kafka, { type KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from 'node-rdkafka';
 import type { Logger } from 'pino';
 import { Assignment } from './assignment';
+import { BatchSizer } from './batch-sizer';
 import type { ConsumerConfig } from './config';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
@@ -35,6 +36,7 @@ export class GroupMember {
   private connected = false;
   private lastErrorCode: number | null = null;
   private member: string | null = null;
+  private readonly batches: BatchSizer;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -44,6 +46,7 @@ export class GroupMember {
     private readonly log: Logger,
   ) {
     this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
+    this.batches = new BatchSizer(config.batchSize, config.processingMs);
     const settings = consumerSettings(config, clientId);
     this.consumer = new Kafka.KafkaConsumer(
       {
@@ -151,6 +154,8 @@ export class GroupMember {
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
+      const started = performance.now();
+      let handled = 0;
       for (const m of batch) {
         if (this.lifecycle.state !== 'running') break;
         // A revocation may have started after this batch was fetched: those messages belong to
@@ -162,7 +167,9 @@ export class GroupMember {
         await this.inFlight;
         this.inFlight = null;
         this.inFlightPartition = -1;
+        handled++;
       }
+      this.batches.observe(handled, performance.now() - started);
     }
   }
 
@@ -179,7 +186,7 @@ export class GroupMember {
 
   private consumeBatch(): Promise<Message[]> {
     return new Promise((resolve, reject) => {
-      this.consumer.consume(this.config.batchSize, (err, messages) => (err ? reject(err) : resolve(messages)));
+      this.consumer.consume(this.batches.next(), (err, messages) => (err ? reject(err) : resolve(messages)));
     });
   }
 
