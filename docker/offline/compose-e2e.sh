@@ -39,6 +39,7 @@ producer=http://localhost:8080
 
 dc() { "${compose[@]}" "${env_file[@]}" -f docker-compose.yml "$@"; }
 
+
 log() { printf '[compose-e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 # Failures that need not stop the run: reported, and the exit status is 1, after the measurements.
@@ -123,6 +124,9 @@ if [[ "${SKIP_SETUP:-0}" != 1 ]]; then
   "$here/setup-docker.sh"
   "$here/build-images.sh" node kafka prometheus
 fi
+# The compose file users run must validate as it is, before anything starts.
+dc config -q || fail "docker-compose.yml does not validate"
+log "docker-compose.yml validates"
 log "building consumer-group-lab:latest (the librdkafka compile takes minutes on a cold cache)"
 dc build producer >/dev/null
 
