@@ -29,6 +29,8 @@ export interface ConsumerConfig {
   consumerName: string | null;
   /** KIP-345: join with group.instance.id = the replica name, so a quick restart keeps the partitions. */
   staticMembership: boolean;
+  /** Per-message counters labelled by partition (off: by topic only, to measure their cost). */
+  partitionMetrics: boolean;
   metricsPort: number;
   logLevel: LogLevel;
   security: KafkaSecurity;
@@ -52,6 +54,7 @@ const specs = {
   BATCH_SIZE: intInRange(1, 100_000)({ default: 500 }),
   CONSUMER_NAME: anyText({ default: '' }),
   STATIC_MEMBERSHIP: oneOf(['on', 'off'] as const)({ default: 'off' }),
+  PARTITION_METRICS: oneOf(['on', 'off'] as const)({ default: 'on' }),
   METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
   LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
   ...SECURITY_SPECS,
@@ -100,6 +103,7 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     batchSize: e.BATCH_SIZE,
     consumerName: e.CONSUMER_NAME.trim() === '' ? null : e.CONSUMER_NAME.trim(),
     staticMembership: e.STATIC_MEMBERSHIP === 'on',
+    partitionMetrics: e.PARTITION_METRICS === 'on',
     metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     security,

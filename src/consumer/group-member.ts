@@ -156,6 +156,7 @@ export class GroupMember {
       }
       const started = performance.now();
       let handled = 0;
+      const touched = new Set<number>();
       for (const m of batch) {
         if (this.lifecycle.state !== 'running') break;
         // A revocation may have started after this batch was fetched: those messages belong to
@@ -163,24 +164,45 @@ export class GroupMember {
         if (!this.assignment.accepts(m.partition, m.offset)) continue;
         this.inFlightPartition = m.partition;
         this.inFlightOffset = m.offset;
-        this.inFlight = this.handle(m);
-        await this.inFlight;
-        this.inFlight = null;
+        const work = this.handle(m);
+        if (work) {
+          this.inFlight = work;
+          await work;
+          this.inFlight = null;
+        }
         this.inFlightPartition = -1;
+        touched.add(m.partition);
         handled++;
       }
+      this.storeOffsets(touched);
       this.batches.observe(handled, performance.now() - started);
     }
   }
 
-  private async handle(m: Message): Promise<void> {
-    await this.processor.process({ partition: m.partition, offset: m.offset, value: m.value });
+  /** Processes one message; a promise only if there is work to wait for (see MessageProcessor). */
+  private handle(m: Message): Promise<void> | undefined {
+    const work = this.processor.process({ partition: m.partition, offset: m.offset, value: m.value });
+    if (work) return work.then(() => this.assignment.processed(m.partition, m.offset));
     this.assignment.processed(m.partition, m.offset);
+    return undefined;
+  }
+
+  /**
+   * Stores the processed position of each partition the batch touched, once per batch rather
+   * than once per message; the background commit sends it. Partitions being revoked are left
+   * out: their revocation commits them explicitly.
+   */
+  private storeOffsets(partitions: Set<number>): void {
+    const offsets: { topic: string; partition: number; offset: number }[] = [];
+    for (const p of partitions) {
+      const next = this.assignment.nextOffset(p);
+      if (next !== null && this.assignment.isActive(p)) offsets.push({ topic: this.config.topic, partition: p, offset: next });
+    }
+    if (offsets.length === 0) return;
     try {
-      this.consumer.offsetsStore([{ topic: m.topic, partition: m.partition, offset: m.offset + 1 }]);
+      this.consumer.offsetsStore(offsets);
     } catch (err) {
-      // Only fails if the partition was unassigned meanwhile; the revocation committed it already.
-      this.log.debug({ err: describeKafkaError(err), partition: m.partition }, 'offset store failed');
+      this.log.debug({ err: describeKafkaError(err), offsets }, 'offset store failed');
     }
   }
 

@@ -25,7 +25,7 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
     clientId,
     groupProtocol: config.groupProtocol,
     assignmentStrategy: config.assignmentStrategy ?? 'broker',
-  });
+  }, config.partitionMetrics);
   const processor = new MessageProcessor(metrics, log.child({ component: 'processor' }), config.processingMs);
   const member = new GroupMember(config, clientId, processor, metrics, log);
 

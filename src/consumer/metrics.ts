@@ -16,11 +16,18 @@ export interface ConsumerIdentity {
   assignmentStrategy: string;
 }
 
-/** The per-message counters of one partition, looked up once and reused on the hot path. */
+/**
+ * The per-message counters of one partition: plain numbers on the hot path, handed to prom-client
+ * only when a scrape reads them (prom-client hashes the label set on every inc()).
+ */
 export interface PartitionCounters {
-  processed: { inc(): void };
-  redeliveries: { inc(): void };
-  gaps: { inc(): void };
+  processed: number;
+  redeliveries: number;
+  gaps: number;
+}
+
+interface Pending extends PartitionCounters {
+  labels: Record<string, string>;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -32,13 +39,14 @@ const PROCESSING_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
  */
 export class ConsumerMetrics {
   readonly registry = new Registry();
-  private readonly counters = new Map<number, PartitionCounters>();
+  private readonly counters = new Map<number, Pending>();
+  private readonly perPartition: boolean;
 
   private readonly info: Gauge<'group' | 'topic' | 'client_id' | 'group_protocol' | 'assignment_strategy'>;
   private readonly assigned: Gauge<PartitionLabels>;
-  private readonly processed: Counter<PartitionLabels>;
-  private readonly redeliveries: Counter<PartitionLabels>;
-  private readonly gaps: Counter<PartitionLabels>;
+  private readonly processed: Counter<string>;
+  private readonly redeliveries: Counter<string>;
+  private readonly gaps: Counter<string>;
   private readonly invalid: Counter<PartitionLabels | 'reason'>;
   private readonly committed: Gauge<PartitionLabels>;
   private readonly position: Gauge<PartitionLabels>;
@@ -55,8 +63,14 @@ export class ConsumerMetrics {
   readonly processingSeconds: Histogram<string>;
   readonly endToEndSeconds: Histogram<string>;
 
-  constructor(private readonly id: ConsumerIdentity) {
+  /** `perPartition` false drops the partition label from the per-message counters (PARTITION_METRICS=off). */
+  constructor(
+    private readonly id: ConsumerIdentity,
+    perPartition = true,
+  ) {
+    this.perPartition = perPartition;
     const r = [this.registry];
+    const flush = () => this.flush();
     this.registry.setDefaultLabels({ consumer: id.name });
     collectDefaultMetrics({ register: this.registry });
 
@@ -78,9 +92,10 @@ export class ConsumerMetrics {
     );
     const pl = ['topic', 'partition'] as const;
     this.assigned = new Gauge({ name: 'lab_consumer_partition_assigned', help: '1 while this consumer owns the partition; the series disappears when it is revoked.', labelNames: pl, registers: r });
-    this.processed = new Counter({ name: 'lab_consumer_messages_processed_total', help: 'Messages processed (valid or not), per partition.', labelNames: pl, registers: r });
-    this.redeliveries = new Counter({ name: 'lab_consumer_redeliveries_total', help: 'Messages whose sequence this consumer had already processed on the partition (at-least-once duplicates).', labelNames: pl, registers: r });
-    this.gaps = new Counter({ name: 'lab_consumer_sequence_gaps_total', help: 'Jumps in the per-partition sequence while this consumer owned the partition: lost messages. Must stay 0.', labelNames: pl, registers: r });
+    const cl = perPartition ? pl : (['topic'] as const);
+    this.processed = new Counter({ name: 'lab_consumer_messages_processed_total', help: 'Messages processed (valid or not), per partition.', labelNames: cl, registers: r, collect: flush });
+    this.redeliveries = new Counter({ name: 'lab_consumer_redeliveries_total', help: 'Messages whose sequence this consumer had already processed on the partition (at-least-once duplicates).', labelNames: cl, registers: r, collect: flush });
+    this.gaps = new Counter({ name: 'lab_consumer_sequence_gaps_total', help: 'Jumps in the per-partition sequence while this consumer owned the partition: lost messages. Must stay 0.', labelNames: cl, registers: r, collect: flush });
     this.invalid = new Counter({ name: 'lab_consumer_invalid_messages_total', help: 'Messages that are not load-generator JSON; processed, committed and skipped.', labelNames: ['topic', 'partition', 'reason'], registers: r });
     this.committed = new Gauge({ name: 'lab_consumer_committed_offset', help: 'Last committed offset of the group for an owned partition (librdkafka statistics).', labelNames: pl, registers: r });
     this.position = new Gauge({ name: 'lab_consumer_position_offset', help: 'Offset of the next message the consumer will receive on an owned partition.', labelNames: pl, registers: r });
@@ -112,21 +127,28 @@ export class ConsumerMetrics {
   }
 
   partition(partition: number): PartitionCounters {
-    let c = this.counters.get(partition);
+    const key = this.perPartition ? partition : -1;
+    let c = this.counters.get(key);
     if (!c) {
-      const labels = { topic: this.id.topic, partition: String(partition) };
-      c = {
-        processed: this.processed.labels(labels),
-        redeliveries: this.redeliveries.labels(labels),
-        gaps: this.gaps.labels(labels),
-      };
+      const labels: Record<string, string> = this.perPartition ? { topic: this.id.topic, partition: String(partition) } : { topic: this.id.topic };
+      c = { processed: 0, redeliveries: 0, gaps: 0, labels };
       // Create the series at 0 so rate() and increase() see the first message.
       this.processed.inc(labels, 0);
       this.redeliveries.inc(labels, 0);
       this.gaps.inc(labels, 0);
-      this.counters.set(partition, c);
+      this.counters.set(key, c);
     }
     return c;
+  }
+
+  /** Moves what the hot path counted into prom-client; runs whenever a scrape reads the counters. */
+  flush(): void {
+    for (const c of this.counters.values()) {
+      if (c.processed > 0) this.processed.inc(c.labels, c.processed);
+      if (c.redeliveries > 0) this.redeliveries.inc(c.labels, c.redeliveries);
+      if (c.gaps > 0) this.gaps.inc(c.labels, c.gaps);
+      c.processed = c.redeliveries = c.gaps = 0;
+    }
   }
 
   invalidMessage(partition: number, reason: InvalidReason): void {

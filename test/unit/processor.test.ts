@@ -41,6 +41,20 @@ describe('processing one message', () => {
     assert.equal((h.values as { metricName?: string; value: number }[]).find((v) => v.metricName === 'lab_consumer_end_to_end_latency_seconds_sum')!.value, 1.5);
   });
 
+  test('with PARTITION_METRICS=off the counters carry the topic only', async () => {
+    const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: 'orders', clientId: 't', groupProtocol: 'classic', assignmentStrategy: 'range' }, false);
+    const processor = new MessageProcessor(metrics, createLogger('silent', {}), 0);
+    processor.process({ partition: 1, offset: 0, value: lab(1) });
+    processor.process({ partition: 2, offset: 0, value: lab(1) });
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^lab_consumer_messages_processed_total\{topic="orders",consumer="t"\} 2$/m);
+  });
+
+  test('without simulated work, processing is synchronous: no promise per message', () => {
+    const { processor } = harness();
+    assert.equal(processor.process({ partition: 0, offset: 0, value: lab(1) }), undefined);
+  });
+
   test('a bad message is counted every time but logged once per kind and partition; nothing is logged per message at info', async () => {
     const { lines, metrics, processor } = harness('info');
     for (let i = 0; i < 5; i++) await processor.process({ partition: 1, offset: i, value: Buffer.from('nope') });
