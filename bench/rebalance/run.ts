@@ -9,7 +9,9 @@
  *              interruption: no message processed for over 200 ms; 0 if nothing stopped);
  *   stop-world the longest silence on a partition that kept its owner;
  *   moved      partitions whose owner changed;
- *   redelivered messages processed more than once around the event.
+ *   redelivered messages processed more than once around the event;
+ *   baseline   the longest silence on any partition in the 3 s before the event: the floor
+ *              below which the other times say nothing (messages arrive in small bursts).
  * Prints a table and writes bench/results/rebalance-<date>.json and rebalance-latest.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,8 @@ interface EventResult {
   stopTheWorldMs: number;
   moved: number;
   redelivered: number;
+  /** The longest silence on any partition in the 3 s before the event: the measurement's floor. */
+  baselineGapMs: number;
   note?: string;
 }
 
@@ -101,15 +105,29 @@ async function owners(consumers: ConsumerProcess[]): Promise<Map<number, string>
   return m;
 }
 
+/** The longest interval without a processed message on any partition, within [from, to]. */
+function longestGap(lists: Map<string, Processed[]>, from: number, to: number): number {
+  let longest = 0;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const times: number[] = [];
+    for (const list of lists.values()) for (const m of list) if (m.partition === p && m.t >= from && m.t <= to) times.push(m.t);
+    times.sort((x, y) => x - y);
+    for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
+  }
+  return longest;
+}
+
 async function measure(
   variant: Variant,
   event: string,
   group: ConsumerProcess[],
   act: () => Promise<{ members: ConsumerProcess[]; note?: string }>,
   timeoutMs: number,
+  everyProcess: ConsumerProcess[],
 ): Promise<EventResult> {
   const before = await owners(group);
   const t0 = Date.now();
+  const baselineGapMs = longestGap(audit(group), t0 - 3000, t0);
   const { members, note } = await act();
   await waitForOwnership(members, PARTITIONS, { timeoutMs });
   const settledAt = Date.now();
@@ -148,12 +166,13 @@ async function measure(
     }
   }
 
+  // Duplicates over every process this variant started, killed ones included.
   const seen = new Map<string, number>();
-  for (const list of lists.values()) for (const m of list) seen.set(`${m.partition}:${m.partitionSeq}`, (seen.get(`${m.partition}:${m.partitionSeq}`) ?? 0) + 1);
+  for (const list of audit(everyProcess).values()) for (const m of list) seen.set(`${m.partition}:${m.partitionSeq}`, (seen.get(`${m.partition}:${m.partitionSeq}`) ?? 0) + 1);
   const redelivered = [...seen.values()].reduce((d, n) => d + n - 1, 0);
   const recoveredAt = resumedAt;
 
-  return { variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, note };
+  return { variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, baselineGapMs, note };
 }
 
 async function runVariant(v: Variant): Promise<EventResult[]> {
@@ -188,14 +207,14 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const timeout = SESSION_TIMEOUT_MS + 30_000;
 
-    record(await measure(v, 'scale up 3 -> 4', group, async () => ({ members: [...group, await start('c4')] }), timeout));
+    record(await measure(v, 'scale up 3 -> 4', group, async () => ({ members: [...group, await start('c4')] }), timeout, all));
     const four = [...group, all.find((c) => c.name === 'c4')!];
     record(await measure(v, 'graceful stop 4 -> 3', four, async () => {
       const c4 = four[3];
       c4.signal('SIGTERM');
       await c4.exit();
       return { members: group };
-    }, timeout));
+    }, timeout, all));
     if (v.staticMembership) {
       // A static member that leaves does not leave the group: without a restart its partitions
       // wait for the session timeout. That is the point of this event.
@@ -212,7 +231,7 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
           return { members: [group[0], group[1]], note: 'restarted member refused (instance id still in use); its partitions moved after the session timeout' };
         }
         return { members: [group[0], group[1], again] };
-      }, timeout));
+      }, timeout, all));
       if (refused) group.splice(2, 1);
       else group[2] = all[all.length - 1];
     }
@@ -220,7 +239,7 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
       group[0].signal('SIGKILL');
       await group[0].exit();
       return { members: group.slice(1) };
-    }, timeout));
+    }, timeout, all));
     return results;
   } finally {
     await load.stop();
@@ -230,8 +249,8 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
 }
 
 function table(rows: EventResult[]): string {
-  const head = ['protocol', 'event', 'recovery ms', 'stop-the-world ms', 'moved', 'redelivered', 'note'];
-  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(r.stopTheWorldMs), String(r.moved), String(r.redelivered), r.note ?? '']);
+  const head = ['protocol', 'event', 'recovery ms', 'stop-the-world ms', 'baseline gap ms', 'moved', 'redelivered', 'note'];
+  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(r.stopTheWorldMs), String(r.baselineGapMs), String(r.moved), String(r.redelivered), r.note ?? '']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
