@@ -10,6 +10,8 @@
  *   stop-world the longest silence on a partition that kept its owner;
  *   moved      partitions whose owner changed;
  *   redelivered messages processed more than once around the event;
+ *   member pause the longest pause a member reported itself (pausedMs of its assign log line, the
+ *              same figure as lab_consumer_rebalance_pause_seconds): exact, not bounded by the floor;
  *   baseline   the longest silence on any partition in the 3 s before the event: the floor
  *              below which the other times say nothing (messages arrive in small bursts).
  * Prints a table and writes bench/results/rebalance-<date>.json and rebalance-latest.json.
@@ -52,6 +54,8 @@ interface EventResult {
   redelivered: number;
   /** The longest silence on any partition in the 3 s before the event: the measurement's floor. */
   baselineGapMs: number;
+  /** The longest pause any member reported itself for this event (its assign lines' pausedMs). */
+  memberPauseMs: number;
   note?: string;
 }
 
@@ -172,7 +176,13 @@ async function measure(
   const redelivered = [...seen.values()].reduce((d, n) => d + n - 1, 0);
   const recoveredAt = resumedAt;
 
-  return { variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, baselineGapMs, note };
+  let memberPauseMs = 0;
+  for (const c of everyProcess) {
+    for (const l of c.lines) {
+      if (l.event === 'assign' && typeof l.pausedMs === 'number' && Date.parse(l.time as string) >= t0) memberPauseMs = Math.max(memberPauseMs, l.pausedMs);
+    }
+  }
+  return { variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, baselineGapMs, memberPauseMs, note };
 }
 
 async function runVariant(v: Variant): Promise<EventResult[]> {
@@ -249,8 +259,8 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
 }
 
 function table(rows: EventResult[]): string {
-  const head = ['protocol', 'event', 'recovery ms', 'stop-the-world ms', 'baseline gap ms', 'moved', 'redelivered', 'note'];
-  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(r.stopTheWorldMs), String(r.baselineGapMs), String(r.moved), String(r.redelivered), r.note ?? '']);
+  const head = ['protocol', 'event', 'recovery ms', 'member pause ms', 'stop-the-world ms', 'baseline gap ms', 'moved', 'redelivered', 'note'];
+  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(r.memberPauseMs), String(r.stopTheWorldMs), String(r.baselineGapMs), String(r.moved), String(r.redelivered), r.note ?? '']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');

@@ -17,7 +17,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 # prometheus.yml names the rules by their path inside the container; point that at the repo file.
-sed "s|/etc/prometheus/rules.yml|$root/prometheus/rules.yml|" prometheus.yml > "$tmp/prometheus.yml"
+sed -e "s|/etc/prometheus/rules.yml|$root/prometheus/rules.yml|" -e "s|/etc/prometheus/remote/|$root/prometheus/remote/|" prometheus.yml > "$tmp/prometheus.yml"
 if ! grep -q "$root/prometheus/rules.yml" "$tmp/prometheus.yml"; then
   echo "prometheus.yml no longer references /etc/prometheus/rules.yml; update $0" >&2
   exit 1
