@@ -97,6 +97,9 @@ export class GroupMember {
 
   /** Connects (retrying until it works or stop() is called), subscribes and starts consuming. */
   async start(): Promise<void> {
+    // A signal may already have stopped us (it can arrive while the replica name is resolved).
+    const initial: string = this.lifecycle.state;
+    if (initial !== 'starting') return;
     this.lifecycle.to('connecting');
     for (let attempt = 1; this.lifecycle.state === 'connecting'; attempt++) {
       try {
@@ -119,7 +122,8 @@ export class GroupMember {
 
   /**
    * Graceful stop: no new message is started, the one in flight finishes, processed offsets are
-   * committed, and closing the consumer leaves the group so the others rebalance at once.
+   * committed, and closing the consumer leaves the group so the others rebalance at once (a
+   * static member does not leave: its partitions wait for it until the session timeout).
    */
   async stop(): Promise<void> {
     const wasRunning = this.lifecycle.state === 'running';
