@@ -22,7 +22,7 @@ import path from 'node:path';
 import { startBroker, type Broker } from '../../test/support/broker';
 import { ConsumerProcess } from '../../test/support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../../test/support/kafka';
-import { waitForOwnership } from '../../test/support/group';
+import { duplicates, processedCounts, waitForOwnership } from '../../test/support/group';
 import { waitFor } from '../../test/support/wait';
 
 const PARTITIONS = 12;
@@ -171,9 +171,7 @@ async function measure(
   }
 
   // Duplicates over every process this variant started, killed ones included.
-  const seen = new Map<string, number>();
-  for (const list of audit(everyProcess).values()) for (const m of list) seen.set(`${m.partition}:${m.partitionSeq}`, (seen.get(`${m.partition}:${m.partitionSeq}`) ?? 0) + 1);
-  const redelivered = [...seen.values()].reduce((d, n) => d + n - 1, 0);
+  const redelivered = duplicates(processedCounts(everyProcess));
   const recoveredAt = resumedAt;
 
   let memberPauseMs = 0;

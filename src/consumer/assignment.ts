@@ -19,7 +19,6 @@ export interface RebalanceRecord {
 }
 
 interface Owned {
-  since: number;
   /** Offset of the next message to process: what a commit would store. Null until something was processed. */
   nextOffset: number | null;
   /** What this member last committed explicitly, so the same offset is not committed twice. */
@@ -49,7 +48,7 @@ export class Assignment {
     const gained: number[] = [];
     for (const p of partitions) {
       if (this.owned.has(p)) continue;
-      this.owned.set(p, { since: this.now(), nextOffset: null, committed: null, active: true });
+      this.owned.set(p, { nextOffset: null, committed: null, active: true });
       gained.push(p);
     }
     this.joined = true;

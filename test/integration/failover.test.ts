@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { ConsumerProcess, metricValue } from '../support/consumer-process';
+import { describe, test } from 'node:test';
+import { ConsumerProcess, metricValue, endedAfterSuite } from '../support/consumer-process';
 import { LabProducer, committedOffsets, createTopic, endOffsets, uniqueName } from '../support/kafka';
 import { allProcessed, duplicates, waitForOwnership } from '../support/group';
 import { waitFor } from '../support/wait';
@@ -16,10 +16,7 @@ function processedTotal(metrics: string): number {
 }
 
 describe('when a consumer leaves the group, the others take over its partitions', () => {
-  const running: ConsumerProcess[] = [];
-  after(async () => {
-    await Promise.all(running.map((c) => c.kill()));
-  });
+  const running = endedAfterSuite();
 
   test('after SIGTERM its partitions move within 3 s and every message is processed exactly once', async (t) => {
     const topic = uniqueName('sigterm');

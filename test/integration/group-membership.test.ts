@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { ConsumerProcess, metricValue } from '../support/consumer-process';
+import { describe, test } from 'node:test';
+import { ConsumerProcess, metricValue, endedAfterSuite } from '../support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
 import { allProcessed, ownership, waitForOwnership } from '../support/group';
 import { waitFor } from '../support/wait';
 
 describe('consumers in one group share the partitions', () => {
-  const running: ConsumerProcess[] = [];
-  after(async () => {
-    await Promise.all(running.map((c) => c.kill()));
-  });
+  const running = endedAfterSuite();
 
   test('two consumers split the partitions, each processes only its own, and a third joining keeps the split exact', async () => {
     const topic = uniqueName('split');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { ConsumerProcess, metricValue } from '../support/consumer-process';
+import { describe, test } from 'node:test';
+import { ConsumerProcess, metricValue, endedAfterSuite } from '../support/consumer-process';
 import { createTopic, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
 
@@ -11,10 +11,7 @@ function perPartitionSequencesAreGapFree(c: ConsumerProcess): boolean {
 }
 
 describe('the load generator', () => {
-  const running: ConsumerProcess[] = [];
-  after(async () => {
-    await Promise.all(running.map((c) => c.kill()));
-  });
+  const running = endedAfterSuite();
 
   test('creates the topic, produces gap-free sequences on every partition, and changes rate and partitions while running', async () => {
     const topic = uniqueName('lg');

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, describe, test } from 'node:test';
-import { ConsumerProcess, metricValue } from '../support/consumer-process';
+import { describe, test } from 'node:test';
+import { ConsumerProcess, metricValue, endedAfterSuite } from '../support/consumer-process';
 import { LabProducer, committedOffsets, createTopic, endOffsets, uniqueName } from '../support/kafka';
 import { allProcessed } from '../support/group';
 import { waitFor } from '../support/wait';
 
 describe('messages that are not ours', () => {
-  const running: ConsumerProcess[] = [];
-  after(async () => {
-    await Promise.all(running.map((c) => c.kill()));
-  });
+  const running = endedAfterSuite();
 
   test('text, binary, 1 MiB and empty messages are counted, logged once per kind, committed, and the consumer keeps going', async () => {
     const topic = uniqueName('poison');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { ConsumerProcess } from '../support/consumer-process';
+import { describe, test } from 'node:test';
+import { ConsumerProcess, endedAfterSuite } from '../support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
 
@@ -21,10 +21,7 @@ async function busyConsumer(name: string): Promise<ConsumerProcess> {
 }
 
 describe('stopping', () => {
-  const running: ConsumerProcess[] = [];
-  after(async () => {
-    await Promise.all(running.map((c) => c.kill()));
-  });
+  const running = endedAfterSuite();
 
   test('a graceful stop that cannot finish in 10 s gives up at 10 s and exits 1, saying so', async (t) => {
     const c = await busyConsumer('slow');

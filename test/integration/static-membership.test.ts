@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { ConsumerProcess } from '../support/consumer-process';
+import { describe, test } from 'node:test';
+import { ConsumerProcess, endedAfterSuite } from '../support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
 import { allProcessed, waitForOwnership } from '../support/group';
 import { waitFor } from '../support/wait';
@@ -8,10 +8,7 @@ import { waitFor } from '../support/wait';
 const PARTITIONS = 6;
 
 describe('static membership (KIP-345)', () => {
-  const running: ConsumerProcess[] = [];
-  after(async () => {
-    await Promise.all(running.map((c) => c.kill()));
-  });
+  const running = endedAfterSuite();
 
   test('a replica restarted within the session timeout gets its own partitions back, and the others see no revocation', async (t) => {
     const topic = uniqueName('static');

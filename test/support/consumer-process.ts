@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import path from 'node:path';
 import { freePort } from './broker';
 import { brokers } from './kafka';
@@ -147,4 +148,16 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return null;
+}
+
+/**
+ * A list for the processes a suite starts; call inside `describe`. Whatever the outcome, every
+ * process on it is killed when the suite ends, so a failed test leaves nothing running.
+ */
+export function endedAfterSuite(): ConsumerProcess[] {
+  const running: ConsumerProcess[] = [];
+  after(async () => {
+    await Promise.all(running.map((c) => c.kill()));
+  });
+  return running;
 }

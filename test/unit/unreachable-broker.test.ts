@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { ConsumerProcess } from '../support/consumer-process';
+import { describe, test } from 'node:test';
+import { ConsumerProcess, endedAfterSuite } from '../support/consumer-process';
 import { freePort } from '../support/broker';
 import { waitFor } from '../support/wait';
 
 describe('when no broker can be reached', () => {
-  const running: ConsumerProcess[] = [];
-  after(async () => {
-    await Promise.all(running.map((c) => c.kill()));
-  });
+  const running = endedAfterSuite();
 
   test('the consumer keeps retrying, says so in its logs, is alive but not ready, and still stops cleanly', async () => {
     const closedPort = await freePort();
