@@ -29,7 +29,7 @@ const CASES = [
 const DO_SCRAPE = env.BENCH_SCRAPE !== '0';
 const DO_PROFILE = env.BENCH_PROFILE !== '0';
 // Extra environment for our consumer, for experiments: BENCH_OURS_ENV="BATCH_SIZE=5000,STATS_INTERVAL_MS=5000"
-const OURS_ENV = Object.fromEntries((env.BENCH_OURS_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
+const OURS_ENV = Object.fromEntries((env.BENCH_OURS_ENV ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const RESULTS = path.join(ROOT, 'bench/results');
 
 const GOALS = { vsKcat: 0.5, vsKafkajs: 2, partitionMetricsCostPct: 5, scrape12Ms: 10, scrapeWideMs: 100, rssMB: 150 };

@@ -26,6 +26,10 @@ export interface ConsumerConfig {
   statsIntervalMs: number;
   processingMs: number;
   batchSize: number;
+  /** librdkafka queued.max.messages.kbytes: the prefetch buffer, the largest part of our memory at full speed. */
+  prefetchKbytes: number;
+  /** librdkafka fetch.queue.backoff.ms: how soon fetching resumes once a full prefetch buffer has room. */
+  fetchQueueBackoffMs: number;
   consumerName: string | null;
   /** KIP-345: join with group.instance.id = the replica name, so a quick restart keeps the partitions. */
   staticMembership: boolean;
@@ -52,6 +56,11 @@ const specs = {
   STATS_INTERVAL_MS: intInRange(100, 3_600_000)({ default: 1000 }),
   PROCESSING_MS: intInRange(0, 60_000)({ default: 10 }),
   BATCH_SIZE: intInRange(1, 100_000)({ default: 500 }),
+  // librdkafka's defaults (64 MB, and 1 s before fetching again once that is full) cost memory and
+  // leave the consumer waiting on an empty queue for up to a second whenever it drains a backlog:
+  // see README, "Throughput". 8 MB is a few hundred milliseconds of reading at full speed.
+  QUEUED_MAX_MESSAGES_KBYTES: intInRange(1024, 2_097_151)({ default: 4096 }),
+  FETCH_QUEUE_BACKOFF_MS: intInRange(0, 300_000)({ default: 10 }),
   CONSUMER_NAME: anyText({ default: '' }),
   STATIC_MEMBERSHIP: oneOf(['on', 'off'] as const)({ default: 'off' }),
   PARTITION_METRICS: oneOf(['on', 'off'] as const)({ default: 'on' }),
@@ -101,6 +110,8 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     statsIntervalMs: e.STATS_INTERVAL_MS,
     processingMs: e.PROCESSING_MS,
     batchSize: e.BATCH_SIZE,
+    prefetchKbytes: e.QUEUED_MAX_MESSAGES_KBYTES,
+    fetchQueueBackoffMs: e.FETCH_QUEUE_BACKOFF_MS,
     consumerName: e.CONSUMER_NAME.trim() === '' ? null : e.CONSUMER_NAME.trim(),
     staticMembership: e.STATIC_MEMBERSHIP === 'on',
     partitionMetrics: e.PARTITION_METRICS === 'on',

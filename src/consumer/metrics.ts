@@ -4,6 +4,7 @@ import type { InvalidReason } from './lab-message';
 import type { PartitionOffsets } from './stats';
 import type { LifecycleState } from './lifecycle';
 import { LIFECYCLE_STATES } from './lifecycle';
+import { BucketHistogram } from './bucket-histogram';
 
 type PartitionLabels = 'topic' | 'partition';
 
@@ -60,8 +61,8 @@ export class ConsumerMetrics {
   private readonly groupState: Gauge<'state'>;
   private readonly ready: Gauge<string>;
   private readonly pause: Histogram<string>;
-  readonly processingSeconds: Histogram<string>;
-  readonly endToEndSeconds: Histogram<string>;
+  readonly processingSeconds: BucketHistogram;
+  readonly endToEndSeconds: BucketHistogram;
 
   /** `perPartition` false drops the partition label from the per-message counters (PARTITION_METRICS=off). */
   constructor(
@@ -119,8 +120,8 @@ export class ConsumerMetrics {
       buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     });
-    this.processingSeconds = new Histogram({ name: 'lab_consumer_processing_duration_seconds', help: 'Time to process one message.', buckets: PROCESSING_BUCKETS, registers: r });
-    this.endToEndSeconds = new Histogram({ name: 'lab_consumer_end_to_end_latency_seconds', help: 'From production (producedAt) to the end of processing.', buckets: LATENCY_BUCKETS, registers: r });
+    this.processingSeconds = new BucketHistogram('lab_consumer_processing_duration_seconds', 'Time to process one message.', PROCESSING_BUCKETS, this.registry);
+    this.endToEndSeconds = new BucketHistogram('lab_consumer_end_to_end_latency_seconds', 'From production (producedAt) to the end of processing.', LATENCY_BUCKETS, this.registry);
     for (const type of ['assign', 'revoke', 'lost', 'error'] as const) this.rebalances.inc({ type }, 0);
     this.assignedCount.set(0);
     this.ready.set(0);

@@ -26,6 +26,8 @@ export function consumerSettings(c: ConsumerConfig, clientId: string): { global:
     'allow.auto.create.topics': false,
     // Reconnect quickly after a broker restart; the lab restarts brokers.
     'reconnect.backoff.max.ms': 2000,
+    'queued.max.messages.kbytes': c.prefetchKbytes,
+    'fetch.queue.backoff.ms': c.fetchQueueBackoffMs,
     ...securitySettings(c.security),
   };
   if (c.staticMembership) {

@@ -83,6 +83,17 @@ describe('librdkafka settings', () => {
     assert.ok(!('group.instance.id' in off));
   });
 
+  test('the prefetch buffer is small and refills at once, unless configured otherwise', () => {
+    const defaults = consumerSettings(loadConsumerConfig({}), 'c').global as Record<string, unknown>;
+    assert.equal(defaults['queued.max.messages.kbytes'], 4096);
+    assert.equal(defaults['fetch.queue.backoff.ms'], 10);
+    const tuned = consumerSettings(loadConsumerConfig({ QUEUED_MAX_MESSAGES_KBYTES: '65536', FETCH_QUEUE_BACKOFF_MS: '1000' }), 'c').global as Record<string, unknown>;
+    assert.equal(tuned['queued.max.messages.kbytes'], 65536);
+    assert.equal(tuned['fetch.queue.backoff.ms'], 1000);
+    assert.match(problems({ QUEUED_MAX_MESSAGES_KBYTES: '10' })[0], /QUEUED_MAX_MESSAGES_KBYTES="10" is not accepted: expected an integer from 1024 to 2097151/);
+    assert.match(problems({ FETCH_QUEUE_BACKOFF_MS: '-1' })[0], /FETCH_QUEUE_BACKOFF_MS="-1" is not accepted: expected an integer from 0 to 300000/);
+  });
+
   test('plaintext sends no security settings; SASL sends them', () => {
     const plain = consumerSettings(loadConsumerConfig({}), 'c').global as Record<string, unknown>;
     assert.ok(!('security.protocol' in plain));
