@@ -20,7 +20,7 @@ const QUICK = env.BENCH_QUICK === '1';
 const RUNS = Number(env.BENCH_RUNS ?? (QUICK ? 1 : 5));
 const SCRAPES = Number(env.BENCH_SCRAPES ?? (QUICK ? 20 : 50));
 const WIDE_PARTITIONS = Number(env.BENCH_WIDE_PARTITIONS ?? 1000);
-const ALL_CONTENDERS = ['kcat', 'ours', 'ours-pm-off', 'kafkajs'];
+const ALL_CONTENDERS = ['kcat', 'kcat-defaults', 'ours', 'ours-pm-off', 'kafkajs'];
 const CONTENDERS = (env.BENCH_CONTENDERS ?? ALL_CONTENDERS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 const CASES = [
   { name: 'A', messages: Number(env.BENCH_A_MESSAGES ?? (QUICK ? 100_000 : 1_000_000)), size: 100, partitions: 12 },
@@ -125,6 +125,7 @@ async function main() {
         let res;
         try {
           if (who === 'kcat') res = await runKcat(args);
+          else if (who === 'kcat-defaults') res = await runKcat({ ...args, defaults: true });
           else if (who === 'kafkajs') res = await runKafkajs(args);
           else {
             const pm = who === 'ours' ? 'on' : 'off';
@@ -251,6 +252,7 @@ async function main() {
     runs,
     notes: [
       'Timings are only comparable within one run on a quiet machine: broker, clients and harness share the same cores.',
+      'kcat runs with queued.min.messages=10000000 and queued.max.messages.kbytes=2097151: its librdkafka 2.0.2 otherwise pauses fetching for a second whenever its prefetch queue is full (kcat-defaults shows that). Ratios are to kcat.',
     ],
   };
   mkdirSync(RESULTS, { recursive: true });

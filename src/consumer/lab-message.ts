@@ -134,12 +134,26 @@ function keyIs(b: Buffer, start: number, end: number, key: Buffer): boolean {
   return true;
 }
 
+// Per byte inside a JSON string: 1 ends it (the quote), 2 needs decoding or is not allowed
+// (backslash, control characters), 0 is itself.
+const STRING_BYTE = new Uint8Array(256);
+STRING_BYTE[QUOTE] = 1;
+STRING_BYTE[BACKSLASH] = 2;
+for (let c = 0; c < 0x20; c++) STRING_BYTE[c] = 2;
+
 /** Index of the closing quote of a string needing no decoding, or -1 (escape, control character, no end). */
 function plainStringEnd(b: Buffer, start: number): number {
-  for (let i = start; i < b.length; i++) {
-    const c = b[i];
-    if (c === QUOTE) return i;
-    if (c === BACKSLASH || c < 0x20) return -1;
+  const n = b.length;
+  const t = STRING_BYTE;
+  let i = start;
+  // Eight bytes per step until one of them is special: the padding of the 1 KiB messages is most
+  // of their bytes, and a byte-at-a-time loop made the scanner slower than JSON.parse on them.
+  for (; i + 8 <= n; i += 8) {
+    if ((t[b[i]] | t[b[i + 1]] | t[b[i + 2]] | t[b[i + 3]] | t[b[i + 4]] | t[b[i + 5]] | t[b[i + 6]] | t[b[i + 7]]) !== 0) break;
+  }
+  for (; i < n; i++) {
+    const kind = t[b[i]];
+    if (kind !== 0) return kind === 1 ? i : -1;
   }
   return -1;
 }
