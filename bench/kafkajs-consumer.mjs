@@ -1,8 +1,8 @@
 // The KafkaJS 2.2.4 contender, run as a child process by bench/throughput.mjs.
 //
 // Reads TOPIC from the beginning in a fresh group GROUP with eachBatch, doing the same per-message
-// work as our consumer minus its Prometheus metrics: JSON.parse, the load-generator field checks
-// and the per-partition sequence check. Offsets are resolved once per batch and auto-committed
+// work as our consumer minus its Prometheus metrics: our parser (dist/, the byte scanner with its
+// JSON.parse fallback, and the field checks) and the per-partition sequence check. Offsets are resolved once per batch and auto-committed
 // every second, as our consumer commits. Fetch sizes follow librdkafka's defaults.
 //
 // Writes JSON lines to stdout: {"event":"first","t":ms} at the first message, {"event":"done",...}
@@ -11,7 +11,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { Kafka, logLevel } = createRequire(path.join(ROOT, 'package.json'))('kafkajs');
+const require = createRequire(path.join(ROOT, 'package.json'));
+const { Kafka, logLevel } = require('kafkajs');
+const { parseLabMessage } = require(path.join(ROOT, 'dist/src/consumer/lab-message.js'));
 
 const { BROKERS, TOPIC, GROUP, EXPECTED } = process.env;
 const expected = Number(EXPECTED);
@@ -43,16 +45,9 @@ let first = null;
 let done = false;
 
 function check(partition, value) {
-  if (!value || value.length === 0 || value[0] !== 0x7b) return void invalid++;
-  let m;
-  try {
-    m = JSON.parse(value.toString('utf8'));
-  } catch {
-    return void invalid++;
-  }
-  if (!m || !Number.isSafeInteger(m.seq) || !Number.isSafeInteger(m.partitionSeq) || m.partitionSeq < 1 || typeof m.run !== 'string' || !Number.isFinite(m.producedAt)) {
-    return void invalid++;
-  }
+  const parsed = parseLabMessage(value);
+  if (!parsed.ok) return void invalid++;
+  const m = parsed.message;
   const s = sequences.get(partition);
   if (!s || s.run !== m.run) return void sequences.set(partition, { run: m.run, highest: m.partitionSeq });
   if (m.partitionSeq <= s.highest) return void redeliveries++;
