@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { parseLabMessage, type InvalidReason } from './lab-message';
+import { parseLabMessage, type InvalidReason, type LabMessage } from './lab-message';
 import { SequenceTracker } from './sequence-tracker';
 import type { ConsumerMetrics, PartitionCounters } from './metrics';
 
@@ -33,34 +33,32 @@ export class MessageProcessor {
     const started = performance.now();
     const counters = this.metrics.partition(m.partition);
     const parsed = parseLabMessage(m.value);
-    let producedAt: number | null = null;
     if (parsed.ok) {
-      const { verdict, missing } = this.sequences.observe(m.partition, parsed.message.run, parsed.message.partitionSeq);
+      const { run, partitionSeq } = parsed.message;
+      const { verdict, missing } = this.sequences.observe(m.partition, run, partitionSeq);
       if (verdict === 'redelivery') counters.redeliveries++;
       else if (verdict === 'gap') {
         counters.gaps++;
-        this.log.error({ partition: m.partition, offset: m.offset, partitionSeq: parsed.message.partitionSeq, missing }, 'sequence gap: messages missing');
+        this.log.error({ partition: m.partition, offset: m.offset, partitionSeq, missing }, 'sequence gap: messages missing');
       }
-      producedAt = parsed.message.producedAt;
     } else {
       this.invalid(m, parsed.reason);
     }
-    const partitionSeq = parsed.ok ? parsed.message.partitionSeq : undefined;
-    const run = parsed.ok ? parsed.message.run : undefined;
+    const message = parsed.ok ? parsed.message : null;
     if (this.processingMs > 0) {
-      return sleep(this.processingMs).then(() => this.done(m, counters, started, producedAt, run, partitionSeq));
+      return sleep(this.processingMs).then(() => this.done(m, counters, started, message));
     }
-    this.done(m, counters, started, producedAt, run, partitionSeq);
+    this.done(m, counters, started, message);
     return undefined;
   }
 
-  private done(m: IncomingMessage, counters: PartitionCounters, started: number, producedAt: number | null, run?: string, partitionSeq?: number): void {
+  private done(m: IncomingMessage, counters: PartitionCounters, started: number, message: LabMessage | null): void {
     counters.processed++;
     this.metrics.processingSeconds.observe((performance.now() - started) / 1000);
-    if (producedAt !== null) this.metrics.endToEndSeconds.observe(Math.max(0, this.now() - producedAt) / 1000);
+    if (message) this.metrics.endToEndSeconds.observe(Math.max(0, this.now() - message.producedAt) / 1000);
     if (this.log.isLevelEnabled('trace')) {
       // The per-message audit line: off at the default level, used by tests to prove no loss.
-      this.log.trace({ partition: m.partition, offset: m.offset, run, partitionSeq }, 'processed');
+      this.log.trace({ partition: m.partition, offset: m.offset, run: message?.run, partitionSeq: message?.partitionSeq }, 'processed');
     }
   }
 
