@@ -20,6 +20,7 @@ const { parseLabMessage, parseWithJson } = dist('consumer/lab-message.js');
 const { Histogram } = require('prom-client');
 const { SequenceTracker } = dist('consumer/sequence-tracker.js');
 const { ConsumerMetrics } = dist('consumer/metrics.js');
+const { loadConsumerConfig } = dist('consumer/config.js');
 const { MessageProcessor } = dist('consumer/processor.js');
 const pino = require('pino');
 
@@ -129,11 +130,12 @@ async function rdkafka(bootstrap) {
   await createTopic(bootstrap, topic, PARTITIONS);
   await fillTopic(bootstrap, topic, PARTITIONS, N, 100);
   const out = {};
-  // Our consumer's prefetch settings (src/consumer/config.ts defaults) against librdkafka's own.
-  const ours = { 'queued.max.messages.kbytes': 4096, 'fetch.queue.backoff.ms': 10 };
+  // Our consumer's prefetch settings (its defaults) against librdkafka's own.
+  const defaults = loadConsumerConfig({});
+  const ours = { 'queued.max.messages.kbytes': defaults.prefetchKbytes, 'fetch.queue.backoff.ms': defaults.fetchQueueBackoffMs };
   const runs = [
     { batch: 500, store: false, fetch: {}, label: 'librdkafka default prefetch (64 MB, 1 s backoff)' },
-    { batch: 500, store: false, fetch: ours, label: 'our prefetch (4 MB, 10 ms backoff)' },
+    { batch: 500, store: false, fetch: ours, label: `our prefetch (${ours['queued.max.messages.kbytes'] / 1024} MB, ${ours['fetch.queue.backoff.ms']} ms backoff)` },
     { batch: 500, store: true, fetch: ours, label: 'our prefetch' },
     { batch: 100, store: false, fetch: ours, label: 'our prefetch' },
     { batch: 5000, store: false, fetch: ours, label: 'our prefetch' },

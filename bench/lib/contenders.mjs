@@ -22,15 +22,18 @@
 //            variants); last = the poll that sees N (at most ~10 ms late).
 //   kafkajs  the child reports Date.now() at GROUP_JOIN, at its first message and at N processed.
 import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { openSync, closeSync, statSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './kafka.mjs';
-import { freePort, httpGet, lineReader, median, metricSum, now, percentile, rssSampler, sleep, stopChild, toMonoUs } from './util.mjs';
+import { httpGet, lineReader, median, metricSum, now, percentile, rssSampler, sleep, stopChild, toMonoUs } from './util.mjs';
 
 // BENCH_OURS_MAIN: run another build of the consumer (experiments with a patched copy of dist/).
 const MAIN = process.env.BENCH_OURS_MAIN ? path.resolve(process.env.BENCH_OURS_MAIN) : path.join(ROOT, 'dist/src/main.js');
 const KAFKAJS_CHILD = path.join(ROOT, 'bench/kafkajs-consumer.mjs');
+// The test harness's, from the build the benchmark runs on (it needs dist/ for our consumer anyway).
+const freePort = () => createRequire(import.meta.url)(path.join(ROOT, 'dist/test/support/broker.js')).freePort();
 const FIRST_TIMEOUT_MS = 120_000;
 
 export const live = new Set(); // children started by this benchmark, to stop on an abort
@@ -119,7 +122,7 @@ export async function runKcat({ bootstrap, topic, n, defaults = false }) {
 
 /**
  * Our consumer (`node dist/src/main.js consumer`), PROCESSING_MS=0, all metrics on unless
- * partitionMetrics is 'off' (PARTITION_METRICS=off: not supported by the consumer yet).
+ * partitionMetrics is 'off' (PARTITION_METRICS=off).
  * Optional: nodeArgs (e.g. --cpu-prof), extraEnv, afterDone(port, pid) run before it is stopped.
  */
 export async function runOurs({ bootstrap, topic, n, partitionMetrics = 'on', nodeArgs = [], extraEnv = {}, afterDone = null, quietFor = null }) {

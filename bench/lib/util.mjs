@@ -1,6 +1,5 @@
 // Small helpers shared by the throughput benchmark: timing, statistics, HTTP scrapes, RSS samples.
 import http from 'node:http';
-import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -21,17 +20,6 @@ export function percentile(xs, p) {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return null;
   return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))];
-}
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // One keep-alive connection, so a timed scrape measures the consumer's answer, not a TCP handshake.
