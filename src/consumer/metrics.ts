@@ -25,6 +25,8 @@ export interface PartitionCounters {
   processed: number;
   redeliveries: number;
   gaps: number;
+  /** Offset after the last message processed on this partition; -1 until one is (again) after an assignment. */
+  nextOffset: number;
 }
 
 interface Pending extends PartitionCounters {
@@ -53,6 +55,7 @@ export class ConsumerMetrics {
   private readonly position: Gauge<PartitionLabels>;
   private readonly highWatermark: Gauge<PartitionLabels>;
   private readonly lag: Gauge<PartitionLabels>;
+  private readonly processedOffset: Gauge<PartitionLabels>;
   private readonly groupLag: Gauge<'group' | 'topic' | 'partition' | 'member_host' | 'consumer_id' | 'client_id'>;
   private readonly assignedCount: Gauge<string>;
   private readonly rebalances: Counter<'type'>;
@@ -101,6 +104,10 @@ export class ConsumerMetrics {
     this.committed = new Gauge({ name: 'lab_consumer_committed_offset', help: 'Last committed offset of the group for an owned partition (librdkafka statistics).', labelNames: pl, registers: r });
     this.position = new Gauge({ name: 'lab_consumer_position_offset', help: 'Offset of the next message the consumer will receive on an owned partition.', labelNames: pl, registers: r });
     this.highWatermark = new Gauge({ name: 'lab_consumer_high_watermark_offset', help: 'High watermark (end offset) of an owned partition.', labelNames: pl, registers: r });
+    // The group's processing frontier, read with the processed counters in one scrape: the dashboard
+    // counts duplicates as "processed minus how far the frontier moved", which does not change when
+    // lag builds or drains (processed minus produced does).
+    this.processedOffset = new Gauge({ name: 'lab_consumer_processed_offset', help: 'Offset after the last message this consumer processed on an owned partition (what a commit would store).', labelNames: pl, registers: r, collect: flush });
     this.lag = new Gauge({ name: 'lab_consumer_lag_messages', help: 'High watermark minus committed offset, per owned partition.', labelNames: pl, registers: r });
     this.groupLag = new Gauge({
       name: 'kafka_consumergroup_group_lag',
@@ -132,7 +139,7 @@ export class ConsumerMetrics {
     let c = this.counters.get(key);
     if (!c) {
       const labels: Record<string, string> = this.perPartition ? { topic: this.id.topic, partition: String(partition) } : { topic: this.id.topic };
-      c = { processed: 0, redeliveries: 0, gaps: 0, labels };
+      c = { processed: 0, redeliveries: 0, gaps: 0, nextOffset: -1, labels };
       // Create the series at 0 so rate() and increase() see the first message.
       this.processed.inc(labels, 0);
       this.redeliveries.inc(labels, 0);
@@ -148,6 +155,7 @@ export class ConsumerMetrics {
       if (c.processed > 0) this.processed.inc(c.labels, c.processed);
       if (c.redeliveries > 0) this.redeliveries.inc(c.labels, c.redeliveries);
       if (c.gaps > 0) this.gaps.inc(c.labels, c.gaps);
+      if (this.perPartition && c.nextOffset >= 0) this.processedOffset.set(c.labels, c.nextOffset);
       c.processed = c.redeliveries = c.gaps = 0;
     }
   }
@@ -167,7 +175,15 @@ export class ConsumerMetrics {
   revokedPartitions(removed: number[], owned: number, memberId: string | null): void {
     for (const p of removed) {
       const labels = { topic: this.id.topic, partition: String(p) };
-      for (const g of [this.assigned, this.committed, this.position, this.highWatermark, this.lag]) g.remove(labels);
+      for (const g of [this.assigned, this.committed, this.position, this.highWatermark, this.lag, this.processedOffset]) g.remove(labels);
+      // Messages processed before the revocation are flushed already or lost with it; the frontier
+      // comes back with the first message after a new assignment, never from the old ownership.
+      const c = this.counters.get(p);
+      if (c) {
+        this.flush();
+        c.nextOffset = -1;
+        this.processedOffset.remove(labels);
+      }
       this.groupLag.remove(this.groupLagLabels(p, memberId));
     }
     this.assignedCount.set(owned);

@@ -54,6 +54,7 @@ export class MessageProcessor {
 
   private done(m: IncomingMessage, counters: PartitionCounters, started: number, message: LabMessage | null): void {
     counters.processed++;
+    counters.nextOffset = m.offset + 1;
     this.metrics.processingSeconds.observe((performance.now() - started) / 1000);
     if (message) this.metrics.endToEndSeconds.observe(Math.max(0, this.now() - message.producedAt) / 1000);
     if (this.log.isLevelEnabled('trace')) {

@@ -34,6 +34,20 @@ describe('processing one message', () => {
     assert.equal(await sample(metrics, 'lab_consumer_sequence_gaps_total', { partition: '3' }), 1);
   });
 
+  test('the processed frontier is the offset after the last processed message, and leaves with the partition', async () => {
+    const { metrics, processor } = harness();
+    metrics.assignedPartitions([3], 1);
+    for (const [offset, seq] of [[10, 1], [11, 2], [12, 3]]) await processor.process({ partition: 3, offset, value: lab(seq) });
+    assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), 13);
+    metrics.revokedPartitions([3], 0, null);
+    assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), undefined);
+    // Assigned again: no frontier until a message of the new ownership is processed.
+    metrics.assignedPartitions([3], 1);
+    assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), undefined);
+    await processor.process({ partition: 3, offset: 11, value: lab(2) });
+    assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), 12);
+  });
+
   test('end-to-end latency is measured from producedAt', async () => {
     const { metrics, processor } = harness();
     await processor.process({ partition: 0, offset: 0, value: lab(1, 500) });
