@@ -14,6 +14,9 @@ export interface DatasourceRef {
 export interface Target {
   refId?: string;
   expr?: string;
+  legendFormat?: string;
+  format?: string;
+  instant?: boolean;
   datasource?: DatasourceRef;
 }
 
@@ -25,6 +28,9 @@ export interface Panel {
   datasource?: DatasourceRef;
   gridPos?: { h: number; w: number; x: number; y: number };
   targets?: Target[];
+  transformations?: { id: string; options: Record<string, unknown> }[];
+  fieldConfig?: { defaults: Record<string, unknown>; overrides: { matcher: { id: string; options: unknown }; properties: { id: string; value: unknown }[] }[] };
+  options?: Record<string, unknown>;
   /** Only rows have nested panels, and only when collapsed. */
   panels?: Panel[];
 }
@@ -40,6 +46,7 @@ export interface Dashboard {
   title: string;
   schemaVersion: number;
   refresh: string;
+  timepicker: { refresh_intervals: string[] };
   time: { from: string; to: string };
   panels: Panel[];
   annotations: { list: Annotation[] };
@@ -67,16 +74,22 @@ export interface GrafanaDurations {
 
 export const TEST_DURATIONS: GrafanaDurations = { rateInterval: '10s', interval: '2s', range: '5m' };
 
+/** Dashboard variables: the consumer group the panels show. */
+export type DashboardVariables = Record<string, string>;
+export const TEST_VARIABLES: DashboardVariables = { group: 'lab-group' };
+
 /** A PromQL expression as Prometheus receives it from Grafana. Longest names first: $__range_s before $__range. */
-export function concreteExpr(expr: string, d: GrafanaDurations = TEST_DURATIONS): string {
+export function concreteExpr(expr: string, d: GrafanaDurations = TEST_DURATIONS, vars: DashboardVariables = TEST_VARIABLES): string {
   const rangeSeconds = String(durationSeconds(d.range));
-  return expr
+  let out = expr
     .replace(/\$\{?__rate_interval\}?/g, d.rateInterval)
     .replace(/\$\{?__interval_ms\}?/g, String(durationSeconds(d.interval) * 1000))
     .replace(/\$\{?__interval\}?/g, d.interval)
     .replace(/\$\{?__range_s\}?/g, rangeSeconds)
     .replace(/\$\{?__range_ms\}?/g, String(Number(rangeSeconds) * 1000))
     .replace(/\$\{?__range\}?/g, d.range);
+  for (const [name, value] of Object.entries(vars)) out = out.replace(new RegExp(`\\$\\{?${name}\\}?(?![A-Za-z0-9_])`, 'g'), value);
+  return out;
 }
 
 function durationSeconds(d: string): number {
@@ -95,15 +108,15 @@ export interface DashboardQuery {
 }
 
 /** Every PromQL expression of the dashboard: each panel target, then each annotation. */
-export function dashboardQueries(dashboard: Dashboard = loadDashboard(), d: GrafanaDurations = TEST_DURATIONS): DashboardQuery[] {
+export function dashboardQueries(dashboard: Dashboard = loadDashboard(), d: GrafanaDurations = TEST_DURATIONS, vars: DashboardVariables = TEST_VARIABLES): DashboardQuery[] {
   const queries: DashboardQuery[] = [];
   for (const panel of allPanels(dashboard)) {
     for (const t of panel.targets ?? []) {
-      if (t.expr) queries.push({ where: `panel ${panel.id} "${panel.title}" ${t.refId ?? ''}`.trim(), raw: t.expr, expr: concreteExpr(t.expr, d) });
+      if (t.expr) queries.push({ where: `panel ${panel.id} "${panel.title}" ${t.refId ?? ''}`.trim(), raw: t.expr, expr: concreteExpr(t.expr, d, vars) });
     }
   }
   for (const a of dashboard.annotations.list) {
-    if (a.expr) queries.push({ where: `annotation "${a.name}"`, raw: a.expr, expr: concreteExpr(a.expr, d) });
+    if (a.expr) queries.push({ where: `annotation "${a.name}"`, raw: a.expr, expr: concreteExpr(a.expr, d, vars) });
   }
   return queries;
 }

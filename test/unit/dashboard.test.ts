@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { labDashboardJson } from '../../src/dashboard/lab-dashboard';
+import { MEMBER_PALETTE, memberColour, memberColourSlot } from '../../src/dashboard/member-colours';
+import { display, seriesColours, seriesFrames, tableFrame, transform, type PromSeries } from '../support/grafana-data';
 import {
   DASHBOARD_FILE,
   REPO_ROOT,
@@ -17,12 +20,22 @@ describe('the provisioned Grafana dashboard', () => {
   // Parsed once here: invalid JSON fails the whole suite with the parser's message.
   const dashboard: Dashboard = loadDashboard();
 
+  test('the provisioned JSON is exactly what src/dashboard generates (run `npm run dashboard` after a change)', () => {
+    assert.ok(fs.readFileSync(DASHBOARD_FILE, 'utf8') === labDashboardJson(), `${DASHBOARD_FILE} is not what src/dashboard/lab-dashboard.ts generates: run npm run dashboard`);
+  });
+
   test('is valid JSON with the fixed uid, title, schema and refresh', () => {
     assert.equal(dashboard.uid, 'consumer-group-lab');
     assert.equal(dashboard.title, 'Consumer group lab');
     assert.equal(dashboard.schemaVersion, 39);
-    assert.match(dashboard.refresh, /^(2s|5s)$/);
     assert.deepEqual(dashboard.time, { from: 'now-15m', to: 'now' });
+  });
+
+  test('the refresh picker offers nothing below Grafana\'s default min_refresh_interval of 5 s', () => {
+    const seconds = (d: string) => Number(/^(\d+)([smh])$/.exec(d)![1]) * { s: 1, m: 60, h: 3600 }[/([smh])$/.exec(d)![1] as 's' | 'm' | 'h'];
+    const offered = dashboard.timepicker.refresh_intervals;
+    assert.deepEqual(offered.filter((d) => seconds(d) < 5), []);
+    assert.ok(offered.includes(dashboard.refresh), `the default refresh ${dashboard.refresh} is one of ${offered.join(', ')}`);
   });
 
   test('every panel that is not a row has a description and at least one PromQL query', () => {
@@ -77,7 +90,8 @@ describe('the provisioned Grafana dashboard', () => {
     const queries = dashboardQueries(dashboard);
     const targets = allPanels(dashboard).reduce((n, p) => n + (p.targets ?? []).filter((t) => t.expr).length, 0);
     assert.equal(queries.length, targets + dashboard.annotations.list.length);
-    const leftover = queries.filter((q) => /\$\{?__/.test(q.expr));
+    // Any $name left is a Grafana variable Prometheus would reject; label_replace's $1 is PromQL.
+    const leftover = queries.filter((q) => /\$\{?[A-Za-z_]/.test(q.expr));
     assert.deepEqual(leftover.map((q) => q.where), []);
   });
 
@@ -86,7 +100,115 @@ describe('the provisioned Grafana dashboard', () => {
       concreteExpr('rate(x[$__rate_interval]) + increase(x[$__range]) + x offset $__interval + $__range_s + ${__range}'),
       'rate(x[10s]) + increase(x[5m]) + x offset 2s + 300 + 5m',
     );
+    assert.equal(concreteExpr('x{group="$group"} + y{group="${group}"} + z{g="$groups"}', undefined, { group: 'g1' }), 'x{group="g1"} + y{group="g1"} + z{g="$groups"}');
     // label_replace's $1 is PromQL, not a Grafana variable.
     assert.equal(concreteExpr('label_replace(x, "a", "$1", "b", "(.+)")'), 'label_replace(x, "a", "$1", "b", "(.+)")');
+  });
+});
+
+/** Members a workshop shows: our replicas 1-16, a colleague's laptop, kcat, a Java client, a host-qualified name. */
+const MEMBERS = [...Array.from({ length: 16 }, (_, i) => `lab-consumer-${i + 1}`), 'alice', 'bob', 'rdkafka', 'rdkafka@laptop-7', 'consumer-lab-group-1', 'kcat'];
+const RED_HUES = (hex: string) => {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  if (max === min) return false;
+  const d = max - min;
+  const h = max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  const saturation = d / (1 - Math.abs(max + min - 1));
+  // Hue within 20 degrees of pure red, and saturated: what a viewer reads as red.
+  return (h * 60 < 20 || h * 60 > 340) && saturation > 0.5 && max > 0.4;
+};
+
+describe('member colours on the dashboard', () => {
+  const dashboard: Dashboard = loadDashboard();
+  const panels = allPanels(dashboard);
+  const memberTimelines = panels.filter((p) => p.type === 'state-timeline' && p.transformations?.some((t) => t.id === 'groupingToMatrix' && t.options.columnField === 'partition'));
+  const memberSeriesPanels = panels.filter((p) => (p.type === 'timeseries' || p.type === 'bargauge') && (p.targets ?? []).some((t) => /^\{\{(member|consumer)\}\}/.test(t.legendFormat ?? '')));
+
+  test('16 replicas get 16 different colours, none of them red', () => {
+    const colours = MEMBERS.slice(0, 16).map(memberColour);
+    assert.equal(new Set(colours).size, 16);
+    assert.deepEqual(MEMBER_PALETTE.filter(RED_HUES), []);
+    // Foreign names never take replicas 1-8's colours, the ones a workshop uses most.
+    for (const name of ['alice', 'bob', 'rdkafka', 'kcat', 'rdkafka@laptop']) assert.ok(memberColourSlot(name) >= 8, name);
+  });
+
+  test('both ownership timelines colour each member by name through Grafana\'s value mappings, "no owner" in red', () => {
+    assert.equal(memberTimelines.length, 2);
+    for (const p of memberTimelines) {
+      for (const name of MEMBERS) {
+        const shown = display(p.fieldConfig!.defaults, name);
+        assert.deepEqual(shown, { text: name, color: memberColour(name) }, `${p.title}: ${name}`);
+      }
+    }
+    const owner = memberTimelines.find((p) => p.title.startsWith('Partition owner'))!;
+    assert.deepEqual(display(owner.fieldConfig!.defaults, ''), { text: 'no owner', color: '#F2495C' });
+    assert.equal((owner.options!.legend as { showLegend: boolean }).showLegend, true, 'the timeline legend names each colour');
+  });
+
+  test('every panel with a series per member gives it the same colour as the timelines, whatever the series order', () => {
+    assert.ok(memberSeriesPanels.length >= 8, memberSeriesPanels.map((p) => p.title).join(', '));
+    for (const p of memberSeriesPanels) {
+      const legend = p.targets!.find((t) => /^\{\{(member|consumer)\}\}/.test(t.legendFormat ?? ''))!.legendFormat!;
+      const label = /^\{\{(\w+)\}\}/.exec(legend)![1];
+      // Reversed order too: a colour that came from the series position would move.
+      for (const order of [MEMBERS, [...MEMBERS].reverse()]) {
+        const series: PromSeries[] = order.map((name) => ({ metric: { [label]: name, type: 'assign' }, values: [[1, '1']] }));
+        const colours = seriesColours(p.fieldConfig as never, seriesFrames(series, legend));
+        for (const name of order) {
+          const shown = [...colours].find(([n]) => n.split(' ')[0] === name);
+          assert.equal(shown?.[1], memberColour(name), `${p.title}: ${name}`);
+        }
+      }
+    }
+  });
+});
+
+describe('partition order', () => {
+  const dashboard: Dashboard = loadDashboard();
+  const panels = allPanels(dashboard);
+  // Prometheus returns series in text order of their labels: 0, 1, 10, 11, 2, ... 9.
+  const textOrder = Array.from({ length: 12 }, (_, i) => String(i)).sort();
+
+  test('the ownership timelines show partitions 0 to 11 in numeric order, after Grafana\'s own transformations', async () => {
+    const timelines = panels.filter((p) => p.type === 'state-timeline' && p.transformations?.some((t) => t.options.columnField === 'partition'));
+    assert.equal(timelines.length, 2);
+    for (const p of timelines) {
+      const valueField = p.transformations!.find((t) => t.id === 'groupingToMatrix')!.options.valueField as string;
+      const series: PromSeries[] = textOrder.map((partition) => ({ metric: { partition, [valueField]: `lab-consumer-${(Number(partition) % 3) + 1}` }, values: [[100, '1'], [102, '1']] }));
+      const [frame] = await transform(p.transformations as never, [tableFrame(series)]);
+      assert.deepEqual(frame.fields.slice(1).map((f) => f.name), Array.from({ length: 12 }, (_, i) => String(i)), p.title);
+      assert.equal(frame.fields[0].type, 'time');
+    }
+  });
+
+  test('the lag per partition legend lists partitions in numeric order, then the total', async () => {
+    const p = panels.find((x) => x.title.startsWith('Lag per partition'))!;
+    const frames = [
+      ...seriesFrames(textOrder.map((partition) => ({ metric: { partition }, values: [[100, '5'], [102, '6']] })), 'partition {{partition}}'),
+      ...seriesFrames([{ metric: {}, values: [[100, '60'], [102, '72']] }], 'total'),
+    ];
+    const [frame] = await transform(p.transformations as never, frames);
+    const gd = (await import('../support/grafana-data')).grafanaData();
+    const names = frame.fields.slice(1).map((f) => gd.getFieldDisplayName(f, frame));
+    assert.deepEqual(names, [...Array.from({ length: 12 }, (_, i) => `partition ${i}`), 'total']);
+  });
+});
+
+describe('queries that count events', () => {
+  const queries = dashboardQueries(loadDashboard());
+
+  test('no fixed window: events are counted per query step ($__interval) or over the time range', () => {
+    // A fixed window either smears one event over its length or, wider than the step, misses
+    // some; the only fixed range allowed is the lookback for a counter's earlier value ("[5m] offset").
+    const fixed = queries.filter((q) => /(increase|changes|delta|last_over_time)\([^()]*\[\d+[smh]\](?! offset)/.test(q.raw));
+    assert.deepEqual(fixed.map((q) => `${q.where}: ${q.raw}`), []);
+  });
+
+  test('counters are never read with increase() or rate() where a lost first sample would hide an event', () => {
+    const events = /lab_consumer_(rebalance_events|redeliveries|sequence_gaps|invalid_messages)_total|lab_producer_delivery_errors_total|rebalance_pause_seconds_sum/;
+    const lossy = queries.filter((q) => events.test(q.raw) && /(increase|rate)\(/.test(q.raw));
+    assert.deepEqual(lossy.map((q) => q.where), []);
   });
 });
