@@ -3,15 +3,18 @@ import { ConfigError } from './shared/env';
 import { PortUnavailableError } from './shared/http-server';
 
 /**
- * One image, two programs: `main.js consumer` and `main.js loadgen`.
+ * One image, three programs: `main.js consumer`, `main.js loadgen` and `main.js observer`.
  */
-const USAGE = 'usage: node dist/src/main.js <consumer|loadgen>';
+const USAGE = 'usage: node dist/src/main.js <consumer|loadgen|observer>';
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[2];
   if (command === 'consumer') {
     const { runConsumer } = await import('./consumer/main');
     await runConsumer(process.env);
+  } else if (command === 'observer') {
+    const { runObserver } = await import('./observer/main');
+    await runObserver(process.env);
   } else if (command === 'loadgen') {
     const { runLoadgen } = await import('./loadgen/main');
     await runLoadgen(process.env);

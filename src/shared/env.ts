@@ -71,3 +71,11 @@ export function parseEnv<S extends Record<string, ValidatorSpec<unknown>>>(
     },
   });
 }
+
+/** A comma-separated list of group ids; empty means none given. */
+export const groupIdList = makeValidator<string[]>((raw) => {
+  const entries = raw.split(',').map((s) => s.trim());
+  if (raw.trim() === '') return [];
+  if (entries.some((e) => !/^[^\s,]{1,255}$/.test(e))) throw new Rejected('a comma-separated list of consumer group ids, e.g. lab-group,alice-group (or empty for every group on the topic)');
+  return [...new Set(entries)];
+});

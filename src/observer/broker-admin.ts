@@ -1,0 +1,140 @@
+import { AdminClient, ConsumerGroupStates, ConsumerGroupTypes, OffsetSpec, type IAdminClient, type GroupDescription } from '@confluentinc/kafka-javascript';
+import { securitySettings, type KafkaSecurity } from '../shared/kafka-security';
+import type { GroupProtocol, RawGroup, RawMember, TopicOffsets } from './group-view';
+
+/**
+ * The observer's only contact with Kafka: the admin API of @confluentinc/kafka-javascript
+ * (librdkafka 2.15). librdkafka describes a KIP-848 group with ConsumerGroupDescribe and a classic
+ * one with DescribeGroups, and decodes both assignments, so every client (ours, kcat, Java, ...)
+ * is seen the same way. Every call is asynchronous on librdkafka's threads and bounded by a
+ * timeout: an unreachable broker fails a poll, it never blocks the HTTP server.
+ */
+export interface BrokerAdminOptions {
+  brokers: string;
+  clientId: string;
+  security: KafkaSecurity;
+  timeoutMs: number;
+}
+
+export interface GroupListing {
+  group: string;
+  protocol: GroupProtocol;
+}
+
+const STATE_NAMES: Record<number, string> = {
+  [ConsumerGroupStates.UNKNOWN]: 'Unknown',
+  [ConsumerGroupStates.PREPARING_REBALANCE]: 'PreparingRebalance',
+  [ConsumerGroupStates.COMPLETING_REBALANCE]: 'CompletingRebalance',
+  [ConsumerGroupStates.STABLE]: 'Stable',
+  [ConsumerGroupStates.DEAD]: 'Dead',
+  [ConsumerGroupStates.EMPTY]: 'Empty',
+};
+
+function protocolOf(type: ConsumerGroupTypes): GroupProtocol {
+  if (type === ConsumerGroupTypes.CONSUMER) return 'consumer';
+  if (type === ConsumerGroupTypes.CLASSIC) return 'classic';
+  return 'unknown';
+}
+
+function call<T>(fn: (cb: (err: unknown, result: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, result) => (err ? reject(err) : resolve(result))));
+}
+
+export class BrokerAdmin {
+  private readonly client: IAdminClient;
+
+  constructor(private readonly options: BrokerAdminOptions) {
+    this.client = AdminClient.create({
+      'bootstrap.servers': options.brokers,
+      'client.id': options.clientId,
+      // Reconnect quickly after a broker restart, as the consumers do.
+      'reconnect.backoff.max.ms': 2000,
+      // librdkafka logs every failed connection attempt to stderr; the poller reports outages once.
+      log_level: 0,
+      ...securitySettings(options.security),
+    });
+  }
+
+  /** Consumer groups (classic and KIP-848) the cluster knows; other group types are left out. */
+  async listGroups(): Promise<GroupListing[]> {
+    const result = await call<{ groups: { groupId: string; protocolType: string; type: ConsumerGroupTypes }[]; errors: unknown[] }>((cb) =>
+      this.client.listGroups({ timeout: this.options.timeoutMs }, cb as never),
+    );
+    // listGroups asks every broker; one that did not answer would hide its groups.
+    if (result.errors.length > 0) throw result.errors[0];
+    return result.groups
+      .filter((g) => g.protocolType === 'consumer' || g.type === ConsumerGroupTypes.CONSUMER)
+      .map((g) => ({ group: g.groupId, protocol: protocolOf(g.type) }));
+  }
+
+  /** Descriptions of these groups, with each member's partitions of `topic`. */
+  async describeGroups(groups: string[], topic: string): Promise<Omit<RawGroup, 'committed'>[]> {
+    if (groups.length === 0) return [];
+    const result = await call<{ groups: GroupDescription[] }>((cb) => this.client.describeGroups(groups, { timeout: this.options.timeoutMs }, cb as never));
+    const onTopic = (tps: { topic: string; partition: number }[] | undefined) => (tps ?? []).filter((tp) => tp.topic === topic).map((tp) => tp.partition);
+    // A group the coordinator could not describe this time (loading after a restart, moving) fails
+    // the poll: dropping it from the picture would read as all its members leaving.
+    const failed = result.groups.find((g) => g.error);
+    if (failed) throw failed.error;
+    return result.groups.map((g) => ({
+        group: g.groupId,
+        state: STATE_NAMES[g.state] ?? String(g.state),
+        protocol: protocolOf(g.type),
+        assignor: g.partitionAssignor ?? g.protocol ?? '',
+        coordinator: g.coordinator ? `${g.coordinator.host}:${g.coordinator.port} (id ${g.coordinator.id})` : '',
+        members: g.members.map(
+          (m): RawMember => ({
+            memberId: m.memberId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            instanceId: m.groupInstanceId || null,
+            assigned: onTopic(m.assignment?.topicPartitions),
+            target: m.targetAssignment ? onTopic(m.targetAssignment.topicPartitions) : null,
+          }),
+        ),
+      }));
+  }
+
+  /** The group's committed offsets on `topic` (partitions it never committed are absent). */
+  async committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
+    const result = await call<{ groupId: string; error?: unknown; partitions: { topic: string; partition: number; offset: number; error?: unknown }[] }[]>((cb) =>
+      this.client.listConsumerGroupOffsets([{ groupId: group, partitions: null as never }], { timeout: this.options.timeoutMs }, cb as never),
+    );
+    const committed = new Map<number, number>();
+    for (const r of result) {
+      if (r.error) throw r.error;
+      for (const p of r.partitions) if (p.topic === topic && !p.error && p.offset >= 0) committed.set(p.partition, p.offset);
+    }
+    return committed;
+  }
+
+  /** The topic's partitions and their log-end offsets; empty if the topic does not exist yet. */
+  async topicOffsets(topic: string): Promise<TopicOffsets> {
+    let partitions: number[];
+    try {
+      const described = await call<{ name: string; partitions: { partition: number }[] }[]>((cb) =>
+        this.client.describeTopics([topic], { timeout: this.options.timeoutMs }, cb as never),
+      );
+      partitions = (described[0]?.partitions ?? []).map((p) => p.partition).sort((a, b) => a - b);
+    } catch (err) {
+      // Before the load generator created it: a lab that has not started yet, not an outage.
+      if ((err as { code?: number }).code === 3 /* UNKNOWN_TOPIC_OR_PART */) return { partitions: [], end: new Map() };
+      throw err;
+    }
+    const end = new Map<number, number>();
+    if (partitions.length === 0) return { partitions, end };
+    const latest = await call<{ partition: number; offset: number; error?: unknown }[]>((cb) =>
+      this.client.listOffsets(
+        partitions.map((partition) => ({ topic, partition, offset: OffsetSpec.LATEST })),
+        { timeout: this.options.timeoutMs },
+        cb as never,
+      ),
+    );
+    for (const l of latest) if (!l.error && l.offset >= 0) end.set(l.partition, l.offset);
+    return { partitions, end };
+  }
+
+  close(): void {
+    this.client.disconnect();
+  }
+}

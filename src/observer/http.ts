@@ -1,0 +1,72 @@
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { GroupView } from './group-view';
+import type { ObserverStatus } from './poller';
+
+export interface ObserverSource {
+  topic: string;
+  status: ObserverStatus;
+  groups(): GroupView[];
+  /** A successful poll within the last few intervals. */
+  ready(): boolean;
+}
+
+/** The view as /groups serves it: owners by name, not nested member objects. */
+export function groupsDocument(source: ObserverSource, now: number): unknown {
+  const { status } = source;
+  return {
+    topic: source.topic,
+    up: status.up,
+    observedAt: status.lastSuccessAt === null ? null : new Date(status.lastSuccessAt).toISOString(),
+    viewAgeSeconds: status.lastSuccessAt === null ? null : (now - status.lastSuccessAt) / 1000,
+    lastError: status.lastError,
+    groups: source.groups().map((g) => ({
+      group: g.group,
+      state: g.state,
+      protocol: g.protocol,
+      assignor: g.assignor,
+      coordinator: g.coordinator,
+      totalLag: g.totalLag,
+      members: g.members.map((m) => ({
+        member: m.member,
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        instanceId: m.instanceId,
+        partitions: m.partitions,
+        ...(m.target === null ? {} : { targetPartitions: m.target }),
+      })),
+      partitions: g.partitions.map((p) => ({
+        partition: p.partition,
+        owner: p.owner?.member ?? null,
+        ...(p.targetOwner === null ? {} : { movingTo: p.targetOwner }),
+        committed: p.committed,
+        end: p.end,
+        lag: p.lag,
+      })),
+    })),
+  };
+}
+
+/**
+ * /healthz: the process answers. /readyz: Kafka answered recently. /groups: the coordinator's
+ * view as JSON, for people, scripts and tests. /metrics: Prometheus text.
+ */
+export function observerHttpApp(source: ObserverSource, registry: Registry): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ok = source.ready();
+    res.status(ok ? 200 : 503).json({ ok, lastError: source.status.lastError });
+  });
+  app.get('/groups', (_req, res) => {
+    res.json(groupsDocument(source, Date.now()));
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return app;
+}

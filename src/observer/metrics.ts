@@ -1,0 +1,106 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GroupPoller } from './poller';
+
+/**
+ * The coordinator's view as Prometheus series, filled from the poller's last picture when a
+ * scrape asks (collect), so a scrape never sees half of one poll and half of the next. Labels are
+ * bounded by what exists now: members and partitions of the observed groups, plus a capped list
+ * of recent departures. Lag and offsets use kafka-lag-exporter's names and labels.
+ */
+export class ObserverMetrics {
+  readonly registry = new Registry();
+  readonly pollSeconds: Histogram<string>;
+  readonly polls: Counter<'result'>;
+
+  constructor(poller: GroupPoller, topic: string, now: () => number = Date.now) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const groups = () => poller.groups();
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>) => void) =>
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          fill(this);
+        },
+      });
+
+    gauge('lab_group_info', 'Always 1 per observed group; labels give its state, protocol (classic or consumer = KIP-848), assignor and coordinator.', ['group', 'state', 'protocol', 'assignor', 'coordinator'], (g) => {
+      for (const v of groups()) g.set({ group: v.group, state: v.state, protocol: v.protocol, assignor: v.assignor, coordinator: v.coordinator }, 1);
+    });
+    gauge('lab_group_members', 'Members of the group, as the group coordinator lists them (any client, any machine).', ['group'], (g) => {
+      for (const v of groups()) g.set({ group: v.group }, v.members.length);
+    });
+    gauge('lab_group_member_info', 'Always 1 per member; member is the readable name (the client id when unique in the group).', ['group', 'member', 'member_id', 'client_id', 'client_host', 'instance_id'], (g) => {
+      for (const v of groups())
+        for (const m of v.members) g.set({ group: v.group, member: m.member, member_id: m.memberId, client_id: m.clientId, client_host: m.clientHost, instance_id: m.instanceId ?? '' }, 1);
+    });
+    gauge('lab_group_member_assigned_partitions', 'Partitions of the topic the coordinator assigned to the member.', ['group', 'member'], (g) => {
+      for (const v of groups()) for (const m of v.members) g.set({ group: v.group, member: m.member }, m.partitions.length);
+    });
+    gauge('lab_group_partition_owner', 'Always 1: the member the coordinator assigned this partition to (no series while nobody owns it).', ['group', 'topic', 'partition', 'member'], (g) => {
+      for (const v of groups()) for (const p of v.partitions) if (p.owner) g.set({ group: v.group, topic, partition: String(p.partition), member: p.owner.member }, 1);
+    });
+    gauge('lab_group_partition_owned', '1 if a member of the group owns the partition, 0 if nobody does.', ['group', 'topic', 'partition'], (g) => {
+      for (const v of groups()) for (const p of v.partitions) g.set({ group: v.group, topic, partition: String(p.partition) }, p.owner ? 1 : 0);
+    });
+    gauge('lab_group_partition_target_owner', 'KIP-848 only: the member the coordinator is moving the partition to, while the move is in progress.', ['group', 'topic', 'partition', 'member'], (g) => {
+      for (const v of groups()) for (const p of v.partitions) if (p.targetOwner) g.set({ group: v.group, topic, partition: String(p.partition), member: p.targetOwner }, 1);
+    });
+    const lagLabels = ['group', 'topic', 'partition', 'member_host', 'consumer_id', 'client_id'] as const;
+    const lagLabelValues = (group: string, p: { partition: number; owner: { clientHost: string; memberId: string; clientId: string } | null }) => ({
+      group,
+      topic,
+      partition: String(p.partition),
+      member_host: p.owner?.clientHost ?? '',
+      consumer_id: p.owner?.memberId ?? '',
+      client_id: p.owner?.clientId ?? '',
+    });
+    gauge('kafka_consumergroup_group_offset', "The group's committed offset, from the broker, owned or not.", lagLabels, (g) => {
+      for (const v of groups()) for (const p of v.partitions) if (p.committed !== null) g.set(lagLabelValues(v.group, p), p.committed);
+    });
+    gauge('kafka_consumergroup_group_lag', 'Log-end offset minus the committed offset, from the broker, owned or not (the lag a dead member left keeps its series).', lagLabels, (g) => {
+      for (const v of groups()) for (const p of v.partitions) if (p.lag !== null) g.set(lagLabelValues(v.group, p), p.lag);
+    });
+    gauge('kafka_consumergroup_group_sum_lag', 'Sum of the lag over the partitions of the topic.', ['group', 'topic'], (g) => {
+      for (const v of groups()) g.set({ group: v.group, topic }, v.totalLag);
+    });
+    gauge('kafka_partition_latest_offset', 'Log-end offset (high watermark) of each partition of the topic.', ['topic', 'partition'], (g) => {
+      const seen = new Set<number>();
+      for (const v of groups())
+        for (const p of v.partitions)
+          if (p.end !== null && !seen.has(p.partition)) {
+            seen.add(p.partition);
+            g.set({ topic, partition: String(p.partition) }, p.end);
+          }
+    });
+    gauge('lab_group_member_joined_timestamp_seconds', 'When the observer first saw the member in the group (Unix seconds); one series per present member.', ['group', 'member'], (g) => {
+      for (const e of poller.currentMembers()) g.set({ group: e.group, member: e.member }, e.at / 1000);
+    });
+    gauge('lab_group_member_left_timestamp_seconds', 'When the member was gone from the group (Unix seconds); the most recent departures only.', ['group', 'member'], (g) => {
+      for (const e of poller.departures()) g.set({ group: e.group, member: e.member }, e.at / 1000);
+    });
+    gauge('lab_observer_up', '1 if the last poll of the brokers succeeded; 0 while Kafka does not answer (the group series are then the last good view, dropped after OBSERVER_STALE_AFTER_MS).', [], (g) => {
+      g.set(poller.status.up ? 1 : 0);
+    });
+    gauge('lab_observer_last_success_timestamp_seconds', 'When the last successful poll ended (Unix seconds).', [], (g) => {
+      if (poller.status.lastSuccessAt !== null) g.set(poller.status.lastSuccessAt / 1000);
+    });
+    gauge('lab_observer_view_age_seconds', 'Age of the exported view: how long ago the last successful poll ended.', [], (g) => {
+      if (poller.status.lastSuccessAt !== null) g.set((now() - poller.status.lastSuccessAt) / 1000);
+    });
+    this.pollSeconds = new Histogram({
+      name: 'lab_observer_poll_duration_seconds',
+      help: 'Time one poll (list, describe, committed and end offsets) took.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.polls = new Counter({ name: 'lab_observer_polls_total', help: 'Polls of the brokers, by result (ok or error).', labelNames: ['result'], registers });
+    // Both results exist from the start, so rate() and increase() see the first error.
+    this.polls.inc({ result: 'ok' }, 0);
+    this.polls.inc({ result: 'error' }, 0);
+  }
+}

@@ -1,0 +1,136 @@
+import { buildGroupView, concernsTopic, type GroupView, type RawGroup, type TopicOffsets } from './group-view';
+import type { GroupListing } from './broker-admin';
+
+/** What the poller needs from Kafka; BrokerAdmin in production, a fake in unit tests. */
+export interface GroupSource {
+  listGroups(): Promise<GroupListing[]>;
+  describeGroups(groups: string[], topic: string): Promise<Omit<RawGroup, 'committed'>[]>;
+  committedOffsets(group: string, topic: string): Promise<Map<number, number>>;
+  topicOffsets(topic: string): Promise<TopicOffsets>;
+}
+
+export interface MembershipEvent {
+  group: string;
+  member: string;
+  memberId: string;
+  change: 'joined' | 'left';
+  /** When the observer first saw the change, in ms since the epoch. */
+  at: number;
+}
+
+export interface PollerOptions {
+  topic: string;
+  /** Empty: discover every consumer group that concerns the topic. */
+  groups: string[];
+  staleAfterMs: number;
+  now?: () => number;
+  /** How many past departures are remembered for annotations (the series stay bounded). */
+  keepDepartures?: number;
+}
+
+export interface ObserverStatus {
+  up: boolean;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  failuresInARow: number;
+}
+
+/**
+ * One poll = one consistent picture of every observed group. Keeps the last good picture while
+ * the broker is unreachable, for `staleAfterMs`, so a blip does not blank the dashboard, then
+ * drops it: a view of owners that may have changed must not pass for the present.
+ */
+export class GroupPoller {
+  private view: GroupView[] = [];
+  private readonly joined = new Map<string, MembershipEvent>();
+  private readonly departed: MembershipEvent[] = [];
+  private readonly now: () => number;
+  private readonly keepDepartures: number;
+  readonly status: ObserverStatus = { up: false, lastSuccessAt: null, lastError: null, failuresInARow: 0 };
+  private polledOnce = false;
+
+  constructor(
+    private readonly source: GroupSource,
+    private readonly options: PollerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.keepDepartures = options.keepDepartures ?? 200;
+  }
+
+  /** Polls once. Resolves with the membership changes since the previous poll; throws if Kafka did not answer. */
+  async poll(): Promise<MembershipEvent[]> {
+    let views: GroupView[];
+    try {
+      views = await this.fetch();
+    } catch (err) {
+      this.status.up = false;
+      this.status.failuresInARow++;
+      this.status.lastError = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
+      if (this.status.lastSuccessAt === null || this.now() - this.status.lastSuccessAt > this.options.staleAfterMs) this.view = [];
+      throw err;
+    }
+    const events = this.diff(views);
+    this.view = views;
+    this.status.up = true;
+    this.status.lastSuccessAt = this.now();
+    this.status.lastError = null;
+    this.status.failuresInARow = 0;
+    this.polledOnce = true;
+    return events;
+  }
+
+  groups(): GroupView[] {
+    return this.view;
+  }
+
+  /** Members present now, with the time each was first seen. */
+  currentMembers(): MembershipEvent[] {
+    return [...this.joined.values()];
+  }
+
+  /** Members that left, most recent last, at most `keepDepartures`. */
+  departures(): MembershipEvent[] {
+    return this.departed;
+  }
+
+  private async fetch(): Promise<GroupView[]> {
+    const { topic } = this.options;
+    const configured = this.options.groups.length > 0;
+    const [offsets, ids] = await Promise.all([
+      this.source.topicOffsets(topic),
+      configured ? Promise.resolve(this.options.groups) : this.source.listGroups().then((gs) => gs.map((g) => g.group)),
+    ]);
+    const described = await this.source.describeGroups(ids, topic);
+    const raws: RawGroup[] = await Promise.all(described.map(async (d) => ({ ...d, committed: await this.source.committedOffsets(d.group, topic) })));
+    return raws
+      .filter((r) => configured || concernsTopic(r))
+      .sort((a, b) => a.group.localeCompare(b.group))
+      .map((r) => buildGroupView(r, offsets));
+  }
+
+  private diff(views: GroupView[]): MembershipEvent[] {
+    const at = this.now();
+    const seen = new Set<string>();
+    const events: MembershipEvent[] = [];
+    for (const g of views) {
+      for (const m of g.members) {
+        const key = `${g.group}\u0000${m.memberId}`;
+        seen.add(key);
+        if (this.joined.has(key)) continue;
+        const e: MembershipEvent = { group: g.group, member: m.member, memberId: m.memberId, change: 'joined', at };
+        this.joined.set(key, e);
+        // Members already there when the observer started did not join now; they are not events.
+        if (this.polledOnce) events.push(e);
+      }
+    }
+    for (const [key, e] of this.joined) {
+      if (seen.has(key)) continue;
+      this.joined.delete(key);
+      const left: MembershipEvent = { ...e, change: 'left', at };
+      events.push(left);
+      this.departed.push(left);
+    }
+    if (this.departed.length > this.keepDepartures) this.departed.splice(0, this.departed.length - this.keepDepartures);
+    return events;
+  }
+}
