@@ -272,7 +272,7 @@ function panels(): Panel[] {
             type: 'state-timeline',
             title: 'Group state (coordinator)',
             description: 'The coordinator\'s state of the group over time: every stretch that is not "Stable" is a rebalance in progress.',
-            w: 16,
+            w: 24,
             h: 5,
             targets: [target('A', `max by (group, state) (lab_group_info{${OBS}})`, '', { table: true, interval: '2s' })],
             transformations: [
@@ -292,16 +292,6 @@ function panels(): Panel[] {
               overrides: [],
             },
             options: { showValue: 'auto', mergeValues: true, alignValue: 'center', rowHeight: 0.8, legend: { showLegend: true, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'single', sort: 'none' } },
-          },
-          {
-            type: 'timeseries',
-            title: 'Generation / group epoch (coordinator)',
-            description: 'Goes up by one at every rebalance the coordinator completes (classic: generation; KIP-848: group epoch).',
-            w: 8,
-            h: 5,
-            targets: [target('A', `max(lab_group_epoch{${OBS}})`, 'epoch', { interval: '2s' })],
-            fieldConfig: { defaults: { unit: 'none', decimals: 0, color: { mode: 'fixed', fixedColor: 'text' }, custom: { drawStyle: 'line', lineInterpolation: 'stepAfter', lineWidth: 2, fillOpacity: 0, showPoints: 'never' } }, overrides: [] },
-            options: { legend: { showLegend: false, displayMode: 'list', placement: 'bottom', calcs: [] }, tooltip: { mode: 'single', sort: 'none' } },
           },
         ],
         [

@@ -105,6 +105,10 @@ export interface DashboardQuery {
   raw: string;
   /** With Grafana's interval variables replaced by concrete durations. */
   expr: string;
+  /** Run as an instant query (stat panels "now"); otherwise as a range query, as Grafana does for graphs and annotations. */
+  instant: boolean;
+  panel?: Panel;
+  target?: Target;
 }
 
 /** Every PromQL expression of the dashboard: each panel target, then each annotation. */
@@ -112,11 +116,11 @@ export function dashboardQueries(dashboard: Dashboard = loadDashboard(), d: Graf
   const queries: DashboardQuery[] = [];
   for (const panel of allPanels(dashboard)) {
     for (const t of panel.targets ?? []) {
-      if (t.expr) queries.push({ where: `panel ${panel.id} "${panel.title}" ${t.refId ?? ''}`.trim(), raw: t.expr, expr: concreteExpr(t.expr, d, vars) });
+      if (t.expr) queries.push({ where: `panel ${panel.id} "${panel.title}" ${t.refId ?? ''}`.trim(), raw: t.expr, expr: concreteExpr(t.expr, d, vars), instant: !!t.instant, panel, target: t });
     }
   }
   for (const a of dashboard.annotations.list) {
-    if (a.expr) queries.push({ where: `annotation "${a.name}"`, raw: a.expr, expr: concreteExpr(a.expr, d, vars) });
+    if (a.expr) queries.push({ where: `annotation "${a.name}"`, raw: a.expr, expr: concreteExpr(a.expr, d, vars), instant: false });
   }
   return queries;
 }
