@@ -22,7 +22,10 @@ export const LOOKBACK = '5m';
  */
 export function counted(selector: string, window: string): string {
   const now = `last_over_time(${selector}[${window}])`;
-  return `((${now} - last_over_time(${selector}[${LOOKBACK}] offset ${window})) >= 0 or ${now})`;
+  // last_over_time keeps the metric name and a subtraction drops it: "* 1" drops it in the
+  // fallback too, or a series would change identity between steps (and a subquery over the steps
+  // would fail with "vector cannot contain metrics with the same labelset").
+  return `((${now} - last_over_time(${selector}[${LOOKBACK}] offset ${window})) >= 0 or ${now} * 1)`;
 }
 
 /**

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { counted, duplicatesPerPartition } from '../../src/dashboard/promql';
+
+/**
+ * The dashboard's PromQL patterns evaluated by Prometheus' own engine (`promtool test rules`) on
+ * synthetic series, 2 s apart like the lab's scrapes: what a panel shows in the situations the
+ * workshop creates.
+ */
+interface Case {
+  name: string;
+  series: Record<string, string>;
+  expr: string;
+  evalTime: string;
+  /** Expected value of a label-less result (a sum); null: no result at all. */
+  value: number | null;
+}
+
+function promtool(cases: Case[]): { ok: boolean; output: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-promql-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'none.yml'), 'groups: []\n');
+    const yaml = [
+      'rule_files: [none.yml]',
+      'evaluation_interval: 2s',
+      'tests:',
+      ...cases.flatMap((c) => [
+        `  - name: ${JSON.stringify(c.name)}`,
+        '    interval: 2s',
+        '    input_series:',
+        ...Object.entries(c.series).flatMap(([s, v]) => [`      - series: ${JSON.stringify(s)}`, `        values: ${JSON.stringify(v)}`]),
+        '    promql_expr_test:',
+        `      - expr: ${JSON.stringify(c.expr)}`,
+        `        eval_time: ${c.evalTime}`,
+        c.value === null ? '        exp_samples: []' : `        exp_samples:\n          - labels: '{}'\n            value: ${c.value}`,
+      ]),
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'test.yml'), `${yaml}\n`);
+    const r = spawnSync('promtool', ['test', 'rules', 'test.yml'], { cwd: dir, encoding: 'utf8' });
+    if (r.error) assert.fail(`promtool is not installed (${r.error.message}): run apt-get install -y prometheus`);
+    return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const c1 = 'consumer="c1",instance="c1:8080",job="consumer",topic="t",partition="0"';
+const c2 = 'consumer="c2",instance="c2:8080",job="consumer",topic="t",partition="0"';
+const processed = (labels: string) => `lab_consumer_messages_processed_total{${labels}}`;
+const frontier = (labels: string) => `lab_consumer_processed_offset{${labels}}`;
+/** The duplicates stat over a 60 s time range, as the dashboard writes it with $__interval = 2s. */
+const duplicatesIn60s = `sum(sum_over_time((${duplicatesPerPartition('2s')})[60s:2s]))`;
+
+function check(cases: Case[]): void {
+  const r = promtool(cases);
+  assert.ok(r.ok, r.output);
+}
+
+describe('counting events from counters (Prometheus evaluates the dashboard\'s pattern)', () => {
+  test('a counter whose first scrape already shows 1 counts 1 (increase() counts 0)', () => {
+    const series = { 'lab_consumer_rebalance_events_total{consumer="new",type="assign"}': '_x5 1x10' };
+    check([
+      { name: 'counted', series, expr: `sum(${counted('lab_consumer_rebalance_events_total', '10s')})`, evalTime: '14s', value: 1 },
+      { name: 'increase misses it', series, expr: 'sum(increase(lab_consumer_rebalance_events_total[10s]))', evalTime: '14s', value: 0 },
+    ]);
+  });
+
+  test('per step, each increment is counted once: the steps add up to the total, no 60-second block', () => {
+    // Rebalances at 10 s and 30 s; 2 s steps over a minute.
+    const series = { 'lab_consumer_rebalance_events_total{consumer="c",type="assign"}': '0x4 1x9 2x20' };
+    check([
+      { name: 'sum of the steps', series, expr: `sum(sum_over_time((${counted('lab_consumer_rebalance_events_total', '2s')})[60s:2s]))`, evalTime: '60s', value: 2 },
+      // One step after the first rebalance, nothing: the bar is 2 s wide, not 60.
+      { name: 'one step later', series, expr: `sum(${counted('lab_consumer_rebalance_events_total', '2s')}) > 0`, evalTime: '14s', value: null },
+    ]);
+  });
+
+  test('a paused replica continues where it was when it answers again, instead of counting everything again', () => {
+    // 5 events, paused (stale) for 12 s, then one more.
+    const series = { 'lab_consumer_rebalance_events_total{consumer="c",type="assign"}': '0+1x5 stale _x5 6 6' };
+    check([{ name: 'after the pause', series, expr: `sum(${counted('lab_consumer_rebalance_events_total', '2s')})`, evalTime: '24s', value: 1 }]);
+  });
+});
+
+describe('duplicates (Prometheus evaluates the dashboard\'s pattern)', () => {
+  test('a backlog building adds no duplicates (processed minus produced would read minus hundreds)', () => {
+    check([
+      {
+        name: 'lag grows',
+        series: { [processed(c1)]: '0+10x30', [frontier(c1)]: '0+10x30', 'lab_producer_messages_total{topic="t",partition="0"}': '0+50x30' },
+        expr: duplicatesIn60s,
+        evalTime: '60s',
+        value: 0,
+      },
+    ]);
+  });
+
+  test('after a kill, the messages the new owner processes again are the duplicates', () => {
+    // c1 processes offsets 0-99 and is killed at 20 s; its last commit was 80. c2 takes over at
+    // 30 s from 80: offsets 80-99 are processed a second time.
+    check([
+      {
+        name: 'kill',
+        series: { [processed(c1)]: '0+10x10 stale', [frontier(c1)]: '0+10x10 stale', [processed(c2)]: '_x15 10+10x15', [frontier(c2)]: '_x15 90+10x15' },
+        expr: duplicatesIn60s,
+        evalTime: '60s',
+        value: 20,
+      },
+    ]);
+  });
+
+  test('a graceful leave whose last messages were never scraped adds no duplicates (and takes none away)', () => {
+    // c1's last scrape saw offset 100; it went on to 110, committed and left. c2 starts at 110.
+    check([
+      {
+        name: 'graceful',
+        series: { [processed(c1)]: '0+10x10 stale', [frontier(c1)]: '0+10x10 stale', [processed(c2)]: '_x15 10+10x15', [frontier(c2)]: '_x15 120+10x15' },
+        expr: duplicatesIn60s,
+        evalTime: '60s',
+        value: 0,
+      },
+    ]);
+  });
+});
