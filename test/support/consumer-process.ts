@@ -67,7 +67,7 @@ export class ConsumerProcess {
     );
   }
 
-  static async start(name: string, env: Record<string, string>, command: 'consumer' | 'loadgen' = 'consumer'): Promise<ConsumerProcess> {
+  static async start(name: string, env: Record<string, string>, command: 'consumer' | 'loadgen' | 'observer' = 'consumer'): Promise<ConsumerProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN, command], {
       env: { PATH: process.env.PATH, KAFKA_BROKERS: env.KAFKA_BROKERS ?? brokers(), CONSUMER_NAME: name, METRICS_PORT: String(port), LOG_LEVEL: 'trace', ...env },
