@@ -94,9 +94,11 @@ function rebuild() {
   const t0 = Date.now();
   log(`rebuilding the addon only: ${[cmd, ...args].join(' ')} build (in node_modules/node-rdkafka)`);
   try {
-    execFileSync(cmd, [...args, 'build'], { cwd: PACKAGE, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The compiler's warnings about node-rdkafka's own code would bury this script's lines: shown only on failure.
+    execFileSync(cmd, [...args, 'build'], { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
-    fail(`node-gyp build failed in ${PACKAGE} (${err.message}).\nThe patched sources did not compile: see the compiler output above.`);
+    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
+    fail(`node-gyp build failed in ${PACKAGE} (${err.message.split('\n')[0]}).\nThe patched sources did not compile: see the compiler output above.`);
   }
   const after = librdkafkaObjects();
   const recompiled = [...after].filter(([f, t]) => before.get(f) !== t).length;
