@@ -19,7 +19,10 @@ ENV npm_config_nodedir=/usr/local
 ENV CKJS_LINKING=dynamic
 WORKDIR /app
 # The two librdkafka compiles (~7 min on 2 cores) sit in this layer, reused until the lockfile changes.
+# npm ci ends with our postinstall: it applies the node-rdkafka patch and rebuilds only the addon.
 COPY package.json package-lock.json ./
+COPY patches ./patches
+COPY scripts/patch-node-rdkafka.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
@@ -53,9 +56,10 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
-# Fail the build, not the workshop, when a library the addon links is missing.
+# Fail the build, not the workshop, when a library an addon links is missing or node-rdkafka
+# is not the patched one.
 RUN ! ldd node_modules/node-rdkafka/build/Release/node-librdkafka.node node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node | grep 'not found' \
- && node -e "require('node-rdkafka'); require('@confluentinc/kafka-javascript')"
+ && node -e "require('@confluentinc/kafka-javascript'); require('node-rdkafka').KafkaConsumer.prototype.setConsumeHandoff || process.exit(1)"
 USER node
 # /metrics, /healthz, /readyz, /status (consumer); the same plus /rate and /partitions (loadgen).
 EXPOSE 8080

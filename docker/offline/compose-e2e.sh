@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end run of the compose stack as a workshop uses it, without a container registry:
-# builds the stand-in images and the project image, starts kafka, producer, consumer and
-# prometheus (grafana has no offline stand-in), then
-#   1 replica -> 3 replicas -> `docker kill` one of them -> 1 replica
+# builds the stand-in images and the project image, starts kafka, producer, consumer, the group
+# observer and prometheus (grafana has no offline stand-in), then
+#   1 replica -> 3 replicas -> `docker kill` one -> `docker pause` one, unpause -> 1 replica
 # and after every step asserts through Prometheus' HTTP API that each partition has exactly one
-# owner and that every live replica is scraped. Replicas join under load; before one is removed,
+# owner, both as the replicas say and as the group coordinator says (through the observer), that
+# the two views agree, and that every live replica is scraped. Replicas join under load; before one is removed,
 # production pauses until the lag has drained (see quiesce). At the end it asserts that nothing
 # produced went unprocessed, no sequence gap was seen and replicas carry readable names.
 # Prints how long Prometheus took to see a scaled-up replica and a killed replica's partitions
-# reassigned. Tears the stack down (with its volumes) in every case; exits non-zero on failure.
+# reassigned, and the time to visible through the observer for --scale, kill, pause and stop. Tears the stack down (with its volumes) in every case; exits non-zero on failure.
 #
 # Environment: COMPOSE (default docker-compose), COMPOSE_PROJECT_NAME (default labe2e),
 # TOPIC_PARTITIONS (12), E2E_RATE (50 messages/s), GROUP_PROTOCOL (classic, or consumer for
@@ -89,6 +90,12 @@ wait_for() {
 }
 
 assigned="lab_consumer_partition_assigned{topic=\"$topic\"}"
+group=lab-group
+members="lab_group_members{group=\"$group\"}"
+# Partitions the coordinator assigned that the assigned replica does not claim, and the reverse:
+# 0 and 0 when the two views agree.
+coordinator_only="count(lab_group_partition_owner{group=\"$group\",topic=\"$topic\"} unless on (partition, member) label_replace($assigned, \"member\", \"\$1\", \"consumer\", \"(.*)\")) or vector(0)"
+split_view="count($assigned unless on (partition, consumer) label_replace(lab_group_partition_owner{group=\"$group\",topic=\"$topic\"}, \"consumer\", \"\$1\", \"member\", \"(.*)\")) or vector(0)"
 
 # Every partition has exactly one owner, the owners are exactly the `replicas` live replicas,
 # and each of them is scraped.
@@ -99,6 +106,12 @@ assert_ownership() {
   wait_for "most owners of one partition" "max(count by (partition) ($assigned))" 1 "$timeout" || return 1
   wait_for "replicas owning partitions" "count(count by (consumer) ($assigned))" "$(( replicas < TOPIC_PARTITIONS ? replicas : TOPIC_PARTITIONS ))" "$timeout" || return 1
   owned_at=$(now)
+  # The coordinator's view, through the observer: the same members, every partition owned, and
+  # each assignment claimed by the replica it went to.
+  wait_for "members (coordinator)" "$members" "$replicas" "$timeout" || return 1
+  wait_for "partitions owned (coordinator)" "sum(lab_group_partition_owned{group=\"$group\",topic=\"$topic\"})" "$TOPIC_PARTITIONS" "$timeout" || return 1
+  wait_for "coordinator and replicas agree" "$coordinator_only" 0 "$timeout" || return 1
+  wait_for "no replica claims a partition the coordinator gave away" "$split_view" 0 "$timeout" || return 1
   # Held for a few scrapes, not a single lucky sample mid-rebalance.
   sleep 4
   [[ $(query "count(count by (partition) ($assigned))") == "$TOPIC_PARTITIONS" ]] || return 1
@@ -118,6 +131,14 @@ quiesce() {
 }
 resume() { curl -fsS -X PUT "$producer/rate" -d "$RATE" >/dev/null || fail "PUT /rate refused"; }
 
+# Seconds from the observer's first sight of the newest membership change (its
+# lab_group_member_{joined,left}_timestamp_seconds) to now, when the change is queryable.
+detected_to_visible() {
+  local metric=$1 at
+  at=$(query "max(lab_group_member_${metric}_timestamp_seconds{group=\"$group\"})")
+  [[ -n $at ]] && awk -v a="$at" -v n="$(now)" 'BEGIN { printf "%.1f", n - a }' || echo "?"
+}
+
 trap finish EXIT
 
 if [[ "${SKIP_SETUP:-0}" != 1 ]]; then
@@ -131,10 +152,11 @@ log "building consumer-group-lab:latest (the librdkafka compile takes minutes on
 dc build producer >/dev/null
 
 dc down -v --remove-orphans >/dev/null 2>&1 || true
-log "starting kafka, producer, one consumer, prometheus (project $COMPOSE_PROJECT_NAME, rate $RATE/s)"
-dc up -d --scale consumer=1 kafka producer consumer prometheus
+log "starting kafka, producer, one consumer, the observer, prometheus (project $COMPOSE_PROJECT_NAME, rate $RATE/s)"
+dc up -d --scale consumer=1 kafka producer consumer observer prometheus
 wait_for "prometheus ready" 'vector(1)' 1 60 || fail "prometheus does not answer"
 wait_for "producer scraped" 'up{job="producer"}' 1 120 || fail "load generator not scraped"
+wait_for "observer scraped" 'up{job="observer"}' 1 120 || fail "observer not scraped"
 assert_ownership 1 120 || fail "one replica does not own every partition"
 wait_for "replica on $GROUP_PROTOCOL protocol" "count(lab_consumer_info{group_protocol=\"$GROUP_PROTOCOL\"})" 1 30 \
   || fail "the consumer does not report group_protocol=$GROUP_PROTOCOL"
@@ -148,6 +170,10 @@ fi
 log "scaling consumer 1 -> 3"
 t0=$(now)
 dc up -d --no-recreate --scale consumer=3 consumer
+wait_for "3 members (coordinator)" "$members" 3 90 || fail "the observer does not show 3 members"
+visible_scale=$(elapsed "$t0" "$(now)")
+visible_scale_delay=$(detected_to_visible joined)
+log "MEASURE scale-to-visible: ${visible_scale}s from 'up --scale consumer=3' to 3 members queryable through the observer (observer saw the join ${visible_scale_delay}s before)"
 wait_for "3 replicas scraped" 'count(up{job="consumer"} == 1)' 3 90 || fail "new replicas not scraped"
 scrape_time=$(elapsed "$t0" "$(now)")
 log "MEASURE scale-to-scraped: ${scrape_time}s from 'up --scale consumer=3' to 3 replicas with up==1"
@@ -162,6 +188,10 @@ log "docker kill $victim_name (SIGKILL: no leave-group; the broker notices at th
 t0=$(now)
 docker kill "$victim" >/dev/null
 resume
+wait_for "2 members (coordinator)" "$members" 2 60 || fail "the coordinator still lists the killed replica"
+visible_kill=$(elapsed "$t0" "$(now)")
+visible_kill_delay=$(detected_to_visible left)
+log "MEASURE kill-to-visible: ${visible_kill}s from 'docker kill' to the member gone through the observer (session timeout included; observer saw it ${visible_kill_delay}s before)"
 wait_for "killed replica gone from up" 'count(up{job="consumer"} == 1)' 2 60 || fail "killed replica still scraped"
 assert_ownership 2 || fail "killed replica's partitions not reassigned"
 kill_time=$(elapsed "$t0" "$owned_at")
@@ -169,11 +199,43 @@ log "MEASURE kill-to-reassigned: ${kill_time}s from 'docker kill' to every parti
 # The killed container stays as "Exited"; remove it so scaling counts only live replicas.
 docker rm "$victim" >/dev/null
 
+# A paused replica (a GC pause, a network cut) stops heartbeating: the coordinator gives its
+# partitions away after the session timeout while the replica, frozen, still believes it owns
+# them. Unpaused, it is fenced, drops them and rejoins.
+zombie=$(dc ps -q consumer | tail -1)
+zombie_name=$(docker inspect --format '{{.Name}}' "$zombie" | tr -d /)
+log "docker pause $zombie_name"
+t0=$(now)
+docker pause "$zombie" >/dev/null
+wait_for "1 member (coordinator)" "$members" 1 60 || fail "the coordinator still lists the paused replica"
+visible_pause=$(elapsed "$t0" "$(now)")
+visible_pause_delay=$(detected_to_visible left)
+log "MEASURE pause-to-visible: ${visible_pause}s from 'docker pause' to the member gone through the observer (observer saw it ${visible_pause_delay}s before)"
+wait_for "partitions owned by the other replica (coordinator)" "sum(lab_group_partition_owned{group=\"$group\",topic=\"$topic\"})" "$TOPIC_PARTITIONS" 60 \
+  || fail "the paused replica's partitions were not reassigned"
+log "docker unpause $zombie_name"
+t0=$(now)
+docker unpause "$zombie" >/dev/null
+max_split=0
+while :; do
+  got=$(query "$split_view"); got=${got:-0}
+  (( got > max_split )) && max_split=$got
+  [[ $(query "$members") == 2 ]] && break
+  awk -v s="$t0" -v n="$(now)" 'BEGIN { exit !(n - s > 60) }' && fail "the unpaused replica did not rejoin within 60 s"
+  sleep 0.5
+done
+visible_unpause=$(elapsed "$t0" "$(now)")
+log "MEASURE unpause-to-rejoined: ${visible_unpause}s from 'docker unpause' to 2 members through the observer; most partitions seen claimed by the zombie while another member owned them: $max_split"
+assert_ownership 2 || fail "partitions not owned once each after the zombie rejoined"
+
 log "scaling consumer -> 1"
 quiesce
 t0=$(now)
 dc up -d --no-recreate --scale consumer=1 consumer
 stop_time=$(elapsed "$t0" "$(now)")
+wait_for "1 member (coordinator)" "$members" 1 30 || fail "the coordinator still lists the stopped replica"
+visible_stop=$(elapsed "$t0" "$(now)")
+log "MEASURE stop-to-visible: ${visible_stop}s from 'up --scale consumer=1' (docker stop, SIGTERM) to the member gone through the observer (observer saw it $(detected_to_visible left)s before)"
 log "MEASURE scale-down: ${stop_time}s for compose to stop the extra replica (SIGTERM, leave group; limit 15 s)"
 resume
 assert_ownership 1 || fail "the last replica does not own every partition"
@@ -195,6 +257,8 @@ awk -v g="$gaps" 'BEGIN { exit !(g == 0) }' || fail "$gaps sequence gaps: messag
 
 printf 'group_protocol=%s\nscale_to_scraped_seconds=%s\nscale_to_owned_seconds=%s\nkill_to_reassigned_seconds=%s\nscale_down_seconds=%s\nproduced=%s\nprocessed=%s\n' \
   "$GROUP_PROTOCOL" "$scrape_time" "$rebalance_time" "$kill_time" "$stop_time" "$produced" "$processed"
+printf 'visible_scale_seconds=%s\nvisible_kill_seconds=%s\nvisible_pause_seconds=%s\nvisible_unpause_seconds=%s\nvisible_stop_seconds=%s\n' \
+  "$visible_scale" "$visible_kill" "$visible_pause" "$visible_unpause" "$visible_stop"
 if [[ ${#problems[@]} -gt 0 ]]; then
   fail "${#problems[@]} problem(s): ${problems[*]}"
 fi

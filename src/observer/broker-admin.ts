@@ -42,6 +42,8 @@ function call<T>(fn: (cb: (err: unknown, result: T) => void) => void): Promise<T
 
 export class BrokerAdmin {
   private readonly client: IAdminClient;
+  /** Requests sent to the brokers since start, by Kafka API name (from librdkafka's statistics). */
+  readonly requests = new Map<string, number>();
 
   constructor(private readonly options: BrokerAdminOptions) {
     this.client = AdminClient.create({
@@ -51,8 +53,23 @@ export class BrokerAdmin {
       'reconnect.backoff.max.ms': 2000,
       // librdkafka logs every failed connection attempt to stderr; the poller reports outages once.
       log_level: 0,
+      // For lab_observer_kafka_requests_total: what the observer costs the brokers.
+      'statistics.interval.ms': 5000,
       ...securitySettings(options.security),
-    });
+    }, { 'event.stats': (e: { message: string }) => this.onStats(e.message) });
+  }
+
+  private onStats(json: string): void {
+    const totals = new Map<string, number>();
+    try {
+      const stats = JSON.parse(json) as { brokers?: Record<string, { req?: Record<string, number> }> };
+      for (const b of Object.values(stats.brokers ?? {})) for (const [api, n] of Object.entries(b.req ?? {})) if (n > 0) totals.set(api, (totals.get(api) ?? 0) + n);
+    } catch {
+      return;
+    }
+    // Counters per broker connection only grow; a broker that went away takes its counts along,
+    // so never let the exported total go down.
+    for (const [api, n] of totals) this.requests.set(api, Math.max(n, this.requests.get(api) ?? 0));
   }
 
   /** Consumer groups (classic and KIP-848) the cluster knows; other group types are left out. */

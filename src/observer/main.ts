@@ -20,7 +20,7 @@ export async function runObserver(env: NodeJS.ProcessEnv): Promise<void> {
   const log = createLogger(config.logLevel, { program: 'observer' });
   const admin = new BrokerAdmin({ brokers: config.brokers, clientId: `observer-${os.hostname()}`, security: config.security, timeoutMs: config.timeoutMs });
   const poller = new GroupPoller(admin, { topic: config.topic, groups: config.groups, staleAfterMs: config.staleAfterMs });
-  const metrics = new ObserverMetrics(poller, config.topic);
+  const metrics = new ObserverMetrics(poller, config.topic, admin.requests);
   const readyWithinMs = config.intervalMs * 3 + config.timeoutMs;
   const app = observerHttpApp(
     {

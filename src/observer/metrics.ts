@@ -12,7 +12,7 @@ export class ObserverMetrics {
   readonly pollSeconds: Histogram<string>;
   readonly polls: Counter<'result'>;
 
-  constructor(poller: GroupPoller, topic: string, now: () => number = Date.now) {
+  constructor(poller: GroupPoller, topic: string, requests: ReadonlyMap<string, number> = new Map(), now: () => number = Date.now) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     const groups = () => poller.groups();
@@ -91,6 +91,16 @@ export class ObserverMetrics {
     });
     gauge('lab_observer_view_age_seconds', 'Age of the exported view: how long ago the last successful poll ended.', [], (g) => {
       if (poller.status.lastSuccessAt !== null) g.set((now() - poller.status.lastSuccessAt) / 1000);
+    });
+    new Counter({
+      name: 'lab_observer_kafka_requests_total',
+      help: "Requests the observer sent to the brokers, by Kafka API (librdkafka's statistics, every 5 s).",
+      labelNames: ['request'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [request, n] of requests) this.inc({ request }, n);
+      },
     });
     this.pollSeconds = new Histogram({
       name: 'lab_observer_poll_duration_seconds',

@@ -191,3 +191,27 @@ describe('observer configuration', () => {
     );
   });
 });
+
+describe('the observer metrics', () => {
+  test('every partition is exported with its lag, owned or not, and an owner series only when owned', async () => {
+    const { ObserverMetrics } = await import('../../src/observer/metrics');
+    const source = new FakeSource();
+    source.groups = [group([member('m1', 'lab-consumer-1', [0])], [[0, 7], [1, 4]])];
+    const poller = new GroupPoller(source, { topic: 'lab-events', groups: [], staleAfterMs: 10_000 });
+    await poller.poll();
+    const text = await new ObserverMetrics(poller, 'lab-events', new Map([['DescribeGroups', 3]])).registry.metrics();
+    const lines = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`));
+    assert.deepEqual(lines('lab_group_partition_owner'), ['lab_group_partition_owner{group="lab-group",topic="lab-events",partition="0",member="lab-consumer-1"} 1']);
+    assert.deepEqual(lines('lab_group_partition_owned'), [
+      'lab_group_partition_owned{group="lab-group",topic="lab-events",partition="0"} 1',
+      'lab_group_partition_owned{group="lab-group",topic="lab-events",partition="1"} 0',
+    ]);
+    assert.deepEqual(lines('kafka_consumergroup_group_lag'), [
+      'kafka_consumergroup_group_lag{group="lab-group",topic="lab-events",partition="0",member_host="10.0.0.1",consumer_id="m1",client_id="lab-consumer-1"} 3',
+      'kafka_consumergroup_group_lag{group="lab-group",topic="lab-events",partition="1",member_host="",consumer_id="",client_id=""} 6',
+    ]);
+    assert.deepEqual(lines('lab_observer_kafka_requests_total'), ['lab_observer_kafka_requests_total{request="DescribeGroups"} 3']);
+    assert.match(text, /^lab_observer_up 1$/m);
+    assert.match(text, /^lab_observer_polls_total\{result="error"\} 0$/m, 'the error count exists from the start');
+  });
+});
