@@ -21,8 +21,6 @@ export interface RebalanceRecord {
 interface Owned {
   /** Offset of the next message to process: what a commit would store. Null until something was processed. */
   nextOffset: number | null;
-  /** What this member last committed explicitly, so the same offset is not committed twice. */
-  committed: number | null;
   /** False from the moment a revocation starts: no further message of this partition is processed. */
   active: boolean;
 }
@@ -48,7 +46,7 @@ export class Assignment {
     const gained: number[] = [];
     for (const p of partitions) {
       if (this.owned.has(p)) continue;
-      this.owned.set(p, { nextOffset: null, committed: null, active: true });
+      this.owned.set(p, { nextOffset: null, active: true });
       gained.push(p);
     }
     this.joined = true;
@@ -56,7 +54,7 @@ export class Assignment {
     return gained;
   }
 
-  /** Stops processing of these partitions at once; the caller then commits and unassigns. */
+  /** Stops processing of these partitions at once; the caller then stores their offsets and unassigns. */
   beginRevoke(partitions: number[]): void {
     this.rebalanceStarted();
     const hadActive = this.activeCount() > 0;
@@ -71,23 +69,6 @@ export class Assignment {
     let n = 0;
     for (const o of this.owned.values()) if (o.active) n++;
     return n;
-  }
-
-  /** Offsets to commit for these partitions: those processed past what this member last committed. */
-  pendingCommits(partitions: number[]): { partition: number; offset: number }[] {
-    const out: { partition: number; offset: number }[] = [];
-    for (const p of partitions) {
-      const o = this.owned.get(p);
-      if (o && o.nextOffset !== null && o.nextOffset !== o.committed) out.push({ partition: p, offset: o.nextOffset });
-    }
-    return out;
-  }
-
-  committed(offsets: { partition: number; offset: number }[]): void {
-    for (const { partition, offset } of offsets) {
-      const o = this.owned.get(partition);
-      if (o) o.committed = offset;
-    }
   }
 
   finishRevoke(partitions: number[], type: 'revoke' | 'lost'): number[] {

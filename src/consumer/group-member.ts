@@ -8,13 +8,15 @@ import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
 import { consumerSettings } from './rdkafka-config';
 import { parseStats, type StatsSnapshot } from './stats';
-import { describeKafkaError, isFatalError, isFencingError } from '../shared/kafka-errors';
+import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
 
-const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS } = Kafka.CODES.ERRORS;
+const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS, ERR__ALL_BROKERS_DOWN } = Kafka.CODES.ERRORS;
 
 // How long one consume call waits for messages: bounds how fast a stop request is noticed.
 const CONSUME_TIMEOUT_MS = 200;
-const CONNECT_TIMEOUT_MS = 10_000;
+// node-rdkafka connects on a libuv worker thread, and a process cannot exit while a worker thread
+// is busy: this bounds how long a stop during start-up takes.
+const CONNECT_TIMEOUT_MS = 3_000;
 const MAX_CONNECT_BACKOFF_MS = 10_000;
 
 /**
@@ -34,6 +36,10 @@ export class GroupMember {
   private loop: Promise<void> | null = null;
   private stats: StatsSnapshot | null = null;
   private connected = false;
+  /** Set when librdkafka reports every broker down, cleared when statistics show one up. */
+  private brokersDown = false;
+  /** librdkafka's own verdict (its "LOST" log line): the current assignment was lost. */
+  private assignmentLost = false;
   private lastErrorCode: number | null = null;
   private member: string | null = null;
   private readonly batches: BatchSizer;
@@ -121,21 +127,37 @@ export class GroupMember {
   }
 
   /**
-   * Graceful stop: no new message is started, the one in flight finishes, processed offsets are
-   * committed, and closing the consumer leaves the group so the others rebalance at once (a
-   * static member does not leave: its partitions wait for it until the session timeout).
+   * Graceful stop: no new message is started, the one in flight finishes (its offset is stored
+   * with its batch), and closing the consumer commits the stored offsets and leaves the group so
+   * the others rebalance at once (a static member does not leave: its partitions wait for it
+   * until the session timeout).
+   *
+   * With no broker reachable there is nothing to commit to and no group to leave, and librdkafka's
+   * close would wait for the coordinator (under KIP-848 for the whole session timeout) on a worker
+   * thread the process cannot exit past. Then the consumer stops without closing: what it
+   * processed since the last background commit is delivered again, as after a crash.
    */
   async stop(): Promise<void> {
     const wasRunning = this.lifecycle.state === 'running';
     this.lifecycle.to('stopping');
     if (this.loop) await this.loop;
     if (wasRunning) {
-      this.commit(this.assignment.partitions(), 'shutdown');
-      await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
-      // close() ran the final revocation through our callback; let it finish.
-      await this.rebalances;
+      if (this.brokerReachable()) {
+        await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+        // close() ran the final revocation through our callback; let it finish.
+        await this.rebalances;
+      } else {
+        this.log.warn(
+          { owned: this.assignment.partitions() },
+          'Kafka is unreachable: stopping without the final commit or leaving the group; messages processed since the last commit will be delivered again',
+        );
+      }
     }
     this.lifecycle.to('stopped');
+  }
+
+  private brokerReachable(): boolean {
+    return !this.brokersDown && (this.stats?.brokersUp ?? true);
   }
 
   private connect(): Promise<void> {
@@ -213,15 +235,16 @@ export class GroupMember {
   }
 
   /**
-   * Stores the processed position of each partition the batch touched, once per batch rather
-   * than once per message; the background commit sends it. Partitions being revoked are left
-   * out: their revocation commits them explicitly.
+   * Stores the processed position of these partitions (once per batch rather than once per
+   * message). librdkafka commits stored offsets, and only those: every auto-commit interval, when
+   * a partition is unassigned (unless the assignment was lost), and on close. Storing is local
+   * and never blocks; committing happens on librdkafka's own thread.
    */
-  private storeOffsets(partitions: Set<number>): void {
+  private storeOffsets(partitions: Iterable<number>): void {
     const offsets: { topic: string; partition: number; offset: number }[] = [];
     for (const p of partitions) {
       const next = this.assignment.nextOffset(p);
-      if (next !== null && this.assignment.isActive(p)) offsets.push({ topic: this.config.topic, partition: p, offset: next });
+      if (next !== null) offsets.push({ topic: this.config.topic, partition: p, offset: next });
     }
     if (offsets.length === 0) return;
     try {
@@ -268,12 +291,17 @@ export class GroupMember {
 
   private async onRevoke(tps: TopicPartition[], partitions: number[]): Promise<void> {
     this.assignment.beginRevoke(partitions);
-    // Finish the message in flight, so its offset is part of the commit below.
+    // librdkafka logs a lost assignment just before it asks for the revocation; both reach this
+    // thread through separate async handles, so let the log line land before reading the verdict.
+    await new Promise((r) => setImmediate(r));
+    const type = this.assignmentLost ? 'lost' : 'revoke';
+    // Finish the message in flight and store its offset: the unassign below makes librdkafka
+    // commit what is stored for these partitions (it skips that when the assignment was lost).
     if (this.inFlight) await this.inFlight.catch(() => undefined);
-    const outcome = this.commit(partitions, 'revoke');
+    this.storeOffsets(partitions);
     if (this.config.incremental) this.consumer.incrementalUnassign(tps);
     else this.consumer.unassign();
-    const type = outcome === 'fenced' ? 'lost' : 'revoke';
+    this.assignmentLost = false;
     const removed = this.assignment.finishRevoke(partitions, type);
     const owned = this.assignment.partitions();
     this.metrics.revokedPartitions(removed, owned.length, this.member);
@@ -281,7 +309,7 @@ export class GroupMember {
     this.metrics.state(this.lifecycle.state, this.ready());
     this.log.info(
       { event: type, revoked: removed, owned, protocol: this.protocolName() },
-      type === 'lost' ? 'rebalance: partitions lost (this member was fenced; offsets not committed)' : 'rebalance: partitions revoked',
+      type === 'lost' ? 'rebalance: partitions lost (this member lost its place in the group; offsets not committed)' : 'rebalance: partitions revoked',
     );
   }
 
@@ -296,22 +324,6 @@ export class GroupMember {
     }
   }
 
-  /** Commits processed offsets of these partitions synchronously. */
-  private commit(partitions: number[], reason: string): 'ok' | 'nothing' | 'fenced' | 'failed' {
-    const pending = this.assignment.pendingCommits(partitions);
-    if (pending.length === 0) return 'nothing';
-    try {
-      this.consumer.commitSync(pending.map((p) => ({ topic: this.config.topic, partition: p.partition, offset: p.offset })));
-      this.assignment.committed(pending);
-      this.log.debug({ reason, offsets: pending }, 'offsets committed');
-      return 'ok';
-    } catch (err) {
-      if (isFencingError(err)) return 'fenced';
-      this.log.error({ reason, offsets: pending, err: describeKafkaError(err) }, 'offset commit failed; these messages will be delivered again');
-      return 'failed';
-    }
-  }
-
   private onStats(json: string): void {
     try {
       this.stats = parseStats(json, this.config.topic);
@@ -319,6 +331,7 @@ export class GroupMember {
       this.log.warn({ err: String(err) }, 'unreadable librdkafka statistics');
       return;
     }
+    if (this.stats.brokersUp) this.brokersDown = false;
     this.metrics.offsets(new Set(this.assignment.partitions()), this.stats.partitions, this.member);
     this.metrics.joinState(this.stats.joinState);
     this.metrics.state(this.lifecycle.state, this.ready());
@@ -327,6 +340,8 @@ export class GroupMember {
   private onLibrdkafkaLog(line: { fac: string; message: string }): void {
     // node-rdkafka reports fatal errors only as "Local: Fatal error"; the log says which.
     if (line.fac === 'FATAL') this.fatalReason = line.message.replace(/^\[thrd:[^\]]*\]: /, '');
+    // node-rdkafka has no rd_kafka_assignment_lost(); this debug line is where librdkafka says it.
+    if (line.fac === 'LOST') this.assignmentLost = /partition\(s\) lost: /.test(line.message);
     if (line.fac !== 'MEMBERID') return;
     const id = memberIdFromLog(line.message);
     if (id === undefined || id === this.member) return;
@@ -336,6 +351,7 @@ export class GroupMember {
   }
 
   private onError(err: LibrdKafkaError): void {
+    if (err.code === ERR__ALL_BROKERS_DOWN) this.brokersDown = true;
     // librdkafka repeats the same error at each retry; one line per change is enough.
     if (err.code === this.lastErrorCode) return;
     this.lastErrorCode = err.code;

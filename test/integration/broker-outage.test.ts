@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startBroker, type Broker } from '../support/broker';
+import { ConsumerProcess, endedAfterSuite } from '../support/consumer-process';
+import { allProcessed } from '../support/group';
+import { LabProducer, createTopic, uniqueName } from '../support/kafka';
+import { LatencyProbe } from '../support/probe';
+import { waitFor } from '../support/wait';
+
+const PARTITIONS = 4;
+// Short enough for the member to lose its assignment during the outage, as in production.
+const SESSION_TIMEOUT_MS = 6000;
+
+/**
+ * These tests stop and restart the broker, so they run their own instead of the shared one.
+ */
+describe('when the broker goes down and comes back', () => {
+  let broker: Broker;
+  const running = endedAfterSuite();
+
+  before(async () => {
+    broker = await startBroker();
+  });
+  after(async () => {
+    await broker?.stop();
+  });
+
+  async function consumerWithWork(name: string, env: Record<string, string>): Promise<{ c: ConsumerProcess; producer: LabProducer; topic: string }> {
+    const topic = uniqueName('outage');
+    await createTopic(topic, PARTITIONS, broker.bootstrap);
+    const producer = await LabProducer.connect(topic, broker.bootstrap);
+    const c = await ConsumerProcess.start(name, { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), PROCESSING_MS: '1', ...env });
+    running.push(c);
+    await waitFor(async () => (await c.owned())?.length === PARTITIONS, { what: `${name} to own every partition` }).catch((err) => {
+      throw new Error(`${err}; exit ${c.exitCode}; stderr ${c.stderr.slice(0, 500)}; ${JSON.stringify(c.lines.filter((l) => l.level !== 'trace').slice(-5))}`);
+    });
+    await producer.produce(PARTITIONS, 50);
+    await allProcessed([c], producer.produced());
+    return { c, producer, topic };
+  }
+
+  test('/healthz answers within 100 ms throughout an outage longer than the session timeout, and nothing is lost', async (t) => {
+    const { c, producer } = await consumerWithWork('steady', { SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS), HEARTBEAT_INTERVAL_MS: '1000' });
+    const probe = new LatencyProbe(`http://127.0.0.1:${c.port}/healthz`);
+    try {
+      await broker.halt();
+      // The member notices it cannot reach the coordinator and gives up its partitions.
+      await waitFor(async () => (await c.owned())?.length === 0, { timeoutMs: 30_000, what: 'the consumer to drop its partitions' });
+      assert.equal(await c.readyz(), 503, 'not ready while the broker is down');
+      await broker.restart();
+      await waitFor(async () => (await c.owned())?.length === PARTITIONS, { timeoutMs: 60_000, what: 'the consumer to own every partition again' });
+      await producer.produce(PARTITIONS, 20);
+      await allProcessed([c], producer.produced());
+    } finally {
+      const { worstMs, calls, failures } = await probe.stop();
+      t.diagnostic(`/healthz: ${calls} calls through the outage, slowest ${worstMs} ms, ${failures} failed`);
+      assert.equal(failures, 0, '/healthz always answered 200');
+      assert.ok(worstMs < 100, `/healthz took ${worstMs} ms at worst; a liveness probe allows 100 ms`);
+      await producer.close();
+    }
+    assert.equal(c.exitCode, null, 'the consumer is still running');
+  });
+
+  for (const protocol of ['classic', 'consumer'] as const) {
+    test(`SIGTERM while the broker is down exits 0 within 10 s (GROUP_PROTOCOL=${protocol})`, async (t) => {
+      const env: Record<string, string> = protocol === 'consumer' ? { GROUP_PROTOCOL: 'consumer' } : {};
+      const { c, producer } = await consumerWithWork(`down-${protocol}`, env);
+      await producer.close();
+      await broker.halt();
+      try {
+        await waitFor(async () => (await c.readyz()) === 503, { timeoutMs: 15_000, what: 'the consumer to notice the broker is gone' });
+        const started = Date.now();
+        c.signal('SIGTERM');
+        await c.exit(15_000);
+        const took = Date.now() - started;
+        t.diagnostic(`exit ${c.exitCode} after ${took} ms`);
+        assert.equal(c.exitCode, 0);
+        assert.ok(took < 10_000, `exited after ${took} ms`);
+      } finally {
+        await broker.restart();
+      }
+    });
+  }
+
+  test('SIGTERM while connecting to a broker that is down exits 0 within 10 s', async (t) => {
+    await broker.halt();
+    try {
+      const c = await ConsumerProcess.start('never-connected', { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: uniqueName('t'), KAFKA_GROUP_ID: uniqueName('g') });
+      running.push(c);
+      await waitFor(async () => (await c.status()).state === 'connecting', { what: 'the consumer to be connecting' });
+      const started = Date.now();
+      c.signal('SIGTERM');
+      await c.exit(15_000);
+      const took = Date.now() - started;
+      t.diagnostic(`exit ${c.exitCode} after ${took} ms`);
+      assert.equal(c.exitCode, 0);
+      assert.ok(took < 10_000, `exited after ${took} ms`);
+    } finally {
+      await broker.restart();
+    }
+  });
+});
