@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBroker, type Broker } from '../support/broker';
 import { ConsumerProcess, endedAfterSuite } from '../support/consumer-process';
-import { allProcessed } from '../support/group';
+import { allProcessed, waitForOwnership } from '../support/group';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
 import { LatencyProbe } from '../support/probe';
 import { waitFor } from '../support/wait';
@@ -10,6 +10,8 @@ import { waitFor } from '../support/wait';
 const PARTITIONS = 4;
 // Short enough for the member to lose its assignment during the outage, as in production.
 const SESSION_TIMEOUT_MS = 6000;
+// The reproduction in issue 10: a broker restart of 15 s against a 6 s session.
+const OUTAGE_MS = 15_000;
 
 /**
  * These tests stop and restart the broker, so they run their own instead of the shared one.
@@ -59,6 +61,51 @@ describe('when the broker goes down and comes back', () => {
       await producer.close();
     }
     assert.equal(c.exitCode, null, 'the consumer is still running');
+  });
+
+  test('static members survive an outage longer than the session timeout: both rejoin and process everything', async (t) => {
+    const topic = uniqueName('outage-static');
+    await createTopic(topic, PARTITIONS, broker.bootstrap);
+    const producer = await LabProducer.connect(topic, broker.bootstrap);
+    const env = {
+      KAFKA_BROKERS: broker.bootstrap,
+      KAFKA_TOPIC: topic,
+      KAFKA_GROUP_ID: uniqueName('g'),
+      PROCESSING_MS: '1',
+      STATIC_MEMBERSHIP: 'on',
+      SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
+      HEARTBEAT_INTERVAL_MS: '1000',
+    };
+    const a = await ConsumerProcess.start('static-a', env);
+    const b = await ConsumerProcess.start('static-b', env);
+    running.push(a, b);
+    try {
+      await waitForOwnership([a, b], PARTITIONS);
+      await producer.produce(PARTITIONS, 50);
+      await allProcessed([a, b], producer.produced());
+
+      const haltedAt = Date.now();
+      await broker.halt();
+      // The outage outlasts the session timeout by a few seconds, as a broker restart does: the
+      // members' sessions expire on their side, and the broker is back while they rejoin.
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      const outageMs = Date.now() - haltedAt;
+      await broker.restart();
+      const restartedAt = Date.now();
+      await waitForOwnership([a, b], PARTITIONS, { timeoutMs: 60_000 }).catch((err) => {
+        const fatal = [a, b].flatMap((c) => c.lines.filter((l) => l.level === 'fatal').map((l) => `${c.name}: ${String(l.librdkafka ?? l.msg)}`));
+        throw new Error(`${(err as Error).message}; exit codes ${a.exitCode}, ${b.exitCode}; ${fatal.join('; ')}`);
+      });
+      t.diagnostic(`outage ${outageMs} ms (session timeout ${SESSION_TIMEOUT_MS} ms); both members own their partitions again ${Date.now() - restartedAt} ms after the broker restarted`);
+      await producer.produce(PARTITIONS, 30);
+      await allProcessed([a, b], producer.produced());
+    } finally {
+      await producer.close();
+    }
+    for (const c of [a, b]) {
+      assert.equal(c.exitCode, null, `${c.name} is still running`);
+      assert.deepEqual(c.lines.filter((l) => l.level === 'fatal'), [], `${c.name} logged nothing fatal`);
+    }
   });
 
   for (const protocol of ['classic', 'consumer'] as const) {
