@@ -119,7 +119,6 @@ export class GroupMember {
     }
     if (this.lifecycle.state !== 'connecting') return;
     this.connected = true;
-    this.consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
     this.consumer.subscribe([this.config.topic]);
     this.lifecycle.to('running');
     this.log.info({ topic: this.config.topic, group: this.config.groupId }, 'connected; joining the group');
@@ -254,9 +253,26 @@ export class GroupMember {
     }
   }
 
-  private consumeBatch(): Promise<Message[]> {
+  /**
+   * node-rdkafka's consume(n) returns only after n messages or a silence of the consume timeout
+   * between two of them: at 20 messages/s a request for 500 waited 25 s. So the batch is taken in
+   * two calls: one message, waiting up to CONSUME_TIMEOUT_MS for it, then whatever else is
+   * already fetched, without waiting.
+   */
+  private async consumeBatch(): Promise<Message[]> {
+    const want = this.batches.next();
+    const first = await this.consumeUpTo(1, CONSUME_TIMEOUT_MS);
+    if (first.length === 0 || want === 1) return first;
+    const rest = await this.consumeUpTo(want - 1, 0);
+    if (rest.length === 0) return first;
+    rest.unshift(first[0]);
+    return rest;
+  }
+
+  private consumeUpTo(n: number, timeoutMs: number): Promise<Message[]> {
     return new Promise((resolve, reject) => {
-      this.consumer.consume(this.batches.next(), (err, messages) => (err ? reject(err) : resolve(messages)));
+      this.consumer.setDefaultConsumeTimeout(timeoutMs);
+      this.consumer.consume(n, (err, messages) => (err ? reject(err) : resolve(messages)));
     });
   }
 
