@@ -7,10 +7,11 @@ import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
 import { consumerSettings } from './rdkafka-config';
+import { RebalanceHandler } from './rebalance-handler';
 import { parseStats, type StatsSnapshot } from './stats';
 import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
 
-const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS, ERR__ALL_BROKERS_DOWN } = Kafka.CODES.ERRORS;
+const { ERR__ALL_BROKERS_DOWN } = Kafka.CODES.ERRORS;
 
 // How long one consume call waits for messages: bounds how fast a stop request is noticed.
 const CONSUME_TIMEOUT_MS = 200;
@@ -20,15 +21,15 @@ const CONNECT_TIMEOUT_MS = 3_000;
 const MAX_CONNECT_BACKOFF_MS = 10_000;
 
 /**
- * The consumer-group member: owns the librdkafka consumer and turns its callbacks into calls on
- * the plain pieces (Assignment, MessageProcessor, ConsumerMetrics). All rebalance callbacks run
- * one after another on a promise chain, so a revocation can wait for the message in flight.
+ * The consumer-group member: owns the librdkafka consumer, connects, runs the consume loop and
+ * stops; rebalance callbacks go to the RebalanceHandler. It turns librdkafka's events into calls
+ * on the plain pieces (Assignment, MessageProcessor, ConsumerMetrics).
  */
 export class GroupMember {
   readonly assignment = new Assignment();
   readonly lifecycle: Lifecycle;
   private readonly consumer: KafkaConsumer;
-  private rebalances: Promise<void> = Promise.resolve();
+  private readonly rebalances: RebalanceHandler;
   private inFlight: Promise<void> | null = null;
   // Plain numbers, not an object per message: this is the hot path.
   private inFlightPartition = -1;
@@ -38,8 +39,6 @@ export class GroupMember {
   private connected = false;
   /** Set when librdkafka reports every broker down, cleared when statistics show one up. */
   private brokersDown = false;
-  /** librdkafka's own verdict (its "LOST" log line): the current assignment was lost. */
-  private assignmentLost = false;
   private lastErrorCode: number | null = null;
   private member: string | null = null;
   private readonly batches: BatchSizer;
@@ -54,6 +53,7 @@ export class GroupMember {
     this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
     this.batches = new BatchSizer(config.batchSize, config.processingMs);
     const settings = consumerSettings(config, clientId);
+    let rebalanceCallback: RebalanceHandler['callback'] = () => undefined;
     this.consumer = new Kafka.KafkaConsumer(
       {
         ...settings.global,
@@ -62,9 +62,7 @@ export class GroupMember {
         debug: 'cgrp',
         // Our own callback: node-rdkafka's default one asks rebalanceProtocol(), which is not
         // reliable (node-rdkafka #1144); we know which protocol we configured.
-        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
-          this.rebalances = this.rebalances.then(() => this.onRebalance(err, assignment));
-        },
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => rebalanceCallback(err, assignment),
         offset_commit_cb: (err: LibrdKafkaError | null) => {
           if (err && isFatalError(err)) this.fatal(err);
           else if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) {
@@ -74,6 +72,13 @@ export class GroupMember {
       },
       settings.topic,
     );
+    this.rebalances = new RebalanceHandler(config, this.consumer, this.assignment, processor.sequences, metrics, log, {
+      inFlight: () => this.inFlight,
+      storeOffsets: (partitions) => this.storeOffsets(partitions),
+      memberId: () => this.member,
+      changed: () => this.metrics.state(this.lifecycle.state, this.ready()),
+    });
+    rebalanceCallback = this.rebalances.callback;
     this.consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
     this.consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
     this.consumer.on('event.log', (line: { fac: string; message: string }) => this.onLibrdkafkaLog(line));
@@ -144,7 +149,7 @@ export class GroupMember {
       if (this.brokerReachable()) {
         await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
         // close() ran the final revocation through our callback; let it finish.
-        await this.rebalances;
+        await this.rebalances.settled();
       } else {
         this.log.warn(
           { owned: this.assignment.partitions() },
@@ -276,70 +281,6 @@ export class GroupMember {
     });
   }
 
-  private async onRebalance(err: LibrdKafkaError, tps: TopicPartition[]): Promise<void> {
-    const partitions = tps.filter((tp) => tp.topic === this.config.topic).map((tp) => tp.partition);
-    try {
-      if (err?.code === ERR__ASSIGN_PARTITIONS) await this.onAssign(tps, partitions);
-      else if (err?.code === ERR__REVOKE_PARTITIONS) await this.onRevoke(tps, partitions);
-      else this.onRebalanceError(err);
-    } catch (e) {
-      this.assignment.error();
-      this.metrics.rebalance('error', null);
-      this.log.error({ err: describeKafkaError(e) }, 'rebalance handling failed');
-    }
-  }
-
-  private async onAssign(tps: TopicPartition[], partitions: number[]): Promise<void> {
-    if (this.config.incremental) this.consumer.incrementalAssign(tps);
-    else this.consumer.assign(tps);
-    for (const p of partitions) this.processor.sequences.assigned(p);
-    const gained = this.assignment.assign(partitions);
-    const owned = this.assignment.partitions();
-    const record = this.assignment.lastRebalance();
-    this.metrics.assignedPartitions(gained, owned.length);
-    this.metrics.rebalance('assign', record?.durationMs ?? null, record?.pausedMs);
-    this.metrics.state(this.lifecycle.state, this.ready());
-    this.log.info(
-      { event: 'assign', gained, owned, idle: owned.length === 0, durationMs: record?.durationMs, pausedMs: record?.pausedMs, protocol: this.protocolName() },
-      owned.length === 0 ? 'rebalance: no partitions for this consumer (idle: more consumers than partitions)' : 'rebalance: partitions assigned',
-    );
-  }
-
-  private async onRevoke(tps: TopicPartition[], partitions: number[]): Promise<void> {
-    this.assignment.beginRevoke(partitions);
-    // librdkafka logs a lost assignment just before it asks for the revocation; both reach this
-    // thread through separate async handles, so let the log line land before reading the verdict.
-    await new Promise((r) => setImmediate(r));
-    const type = this.assignmentLost ? 'lost' : 'revoke';
-    // Finish the message in flight and store its offset: the unassign below makes librdkafka
-    // commit what is stored for these partitions (it skips that when the assignment was lost).
-    if (this.inFlight) await this.inFlight.catch(() => undefined);
-    this.storeOffsets(partitions);
-    if (this.config.incremental) this.consumer.incrementalUnassign(tps);
-    else this.consumer.unassign();
-    this.assignmentLost = false;
-    const removed = this.assignment.finishRevoke(partitions, type);
-    const owned = this.assignment.partitions();
-    this.metrics.revokedPartitions(removed, owned.length, this.member);
-    this.metrics.rebalance(type, null);
-    this.metrics.state(this.lifecycle.state, this.ready());
-    this.log.info(
-      { event: type, revoked: removed, owned, protocol: this.protocolName() },
-      type === 'lost' ? 'rebalance: partitions lost (this member lost its place in the group; offsets not committed)' : 'rebalance: partitions revoked',
-    );
-  }
-
-  private onRebalanceError(err: LibrdKafkaError): void {
-    this.assignment.error();
-    this.metrics.rebalance('error', null);
-    this.log.error({ err: describeKafkaError(err) }, 'rebalance error; dropping the assignment');
-    try {
-      this.consumer.unassign();
-    } catch {
-      // already unassigned
-    }
-  }
-
   private onStats(json: string): void {
     try {
       this.stats = parseStats(json, this.config.topic);
@@ -357,7 +298,7 @@ export class GroupMember {
     // node-rdkafka reports fatal errors only as "Local: Fatal error"; the log says which.
     if (line.fac === 'FATAL') this.fatalReason = line.message.replace(/^\[thrd:[^\]]*\]: /, '');
     // node-rdkafka has no rd_kafka_assignment_lost(); this debug line is where librdkafka says it.
-    if (line.fac === 'LOST') this.assignmentLost = /partition\(s\) lost: /.test(line.message);
+    if (line.fac === 'LOST') this.rebalances.librdkafkaLost(line.message);
     if (line.fac !== 'MEMBERID') return;
     const id = memberIdFromLog(line.message);
     if (id === undefined || id === this.member) return;
@@ -409,10 +350,6 @@ export class GroupMember {
       this.log.fatal({ err: describeKafkaError(err), librdkafka: reason || undefined, groupInstanceId: this.config.staticMembership ? this.clientId : undefined }, `fatal Kafka error: ${advice}. Stopping.`);
       this.onFatal(err);
     }, 100);
-  }
-
-  protocolName(): string {
-    return this.config.groupProtocol === 'consumer' ? 'consumer (KIP-848)' : `classic/${this.config.assignmentStrategy}`;
   }
 }
 
