@@ -45,7 +45,9 @@ export class Assignment {
     this.rebalanceStarted();
     const gained: number[] = [];
     for (const p of partitions) {
-      if (this.owned.has(p)) continue;
+      // Held and still active: an incremental assignment repeating what we have. Held but
+      // stopped (a revocation that went wrong): a new ownership like any other.
+      if (this.owned.get(p)?.active) continue;
       this.owned.set(p, { nextOffset: null, active: true });
       gained.push(p);
     }

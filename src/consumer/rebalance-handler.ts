@@ -79,8 +79,17 @@ export class RebalanceHandler {
   }
 
   private async onAssign(tps: TopicPartition[], partitions: number[]): Promise<void> {
-    if (this.config.incremental) this.consumer.incrementalAssign(tps);
-    else this.consumer.assign(tps);
+    // If the call throws, the group still gave us these partitions: record them (and let the
+    // error be logged and counted) so whatever librdkafka delivers for them is processed.
+    try {
+      if (this.config.incremental) this.consumer.incrementalAssign(tps);
+      else this.consumer.assign(tps);
+    } finally {
+      this.recordAssign(partitions);
+    }
+  }
+
+  private recordAssign(partitions: number[]): void {
     for (const p of partitions) this.sequences.assigned(p);
     const gained = this.assignment.assign(partitions);
     const owned = this.assignment.partitions();
@@ -104,10 +113,19 @@ export class RebalanceHandler {
     // commit what is stored for these partitions (it skips that when the assignment was lost).
     const inFlight = this.context.inFlight();
     if (inFlight) await inFlight.catch(() => undefined);
-    this.context.storeOffsets(partitions);
-    if (this.config.incremental) this.consumer.incrementalUnassign(tps);
-    else this.consumer.unassign();
-    this.assignmentLost = false;
+    // Whatever the calls below do, the partitions are no longer ours: forget them even if one
+    // throws, or they would stay owned but stopped, and a later assignment would skip them.
+    try {
+      this.context.storeOffsets(partitions);
+      if (this.config.incremental) this.consumer.incrementalUnassign(tps);
+      else this.consumer.unassign();
+    } finally {
+      this.assignmentLost = false;
+      this.recordRevoke(partitions, type);
+    }
+  }
+
+  private recordRevoke(partitions: number[], type: 'revoke' | 'lost'): void {
     const removed = this.assignment.finishRevoke(partitions, type);
     const owned = this.assignment.partitions();
     this.metrics.revokedPartitions(removed, owned.length, this.context.memberId());
