@@ -2,6 +2,7 @@ import Kafka, { type KafkaConsumer, type LibrdKafkaError, type Message, type Top
 import type { Logger } from 'pino';
 import { Assignment } from './assignment';
 import { BatchSizer } from './batch-sizer';
+import { CommitErrorLog } from './commit-errors';
 import type { ConsumerConfig } from './config';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
@@ -42,6 +43,7 @@ export class GroupMember {
   private lastErrorCode: number | null = null;
   private member: string | null = null;
   private readonly batches: BatchSizer;
+  private readonly commitErrors: CommitErrorLog;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -52,6 +54,7 @@ export class GroupMember {
   ) {
     this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
     this.batches = new BatchSizer(config.batchSize, config.processingMs);
+    this.commitErrors = new CommitErrorLog(log);
     const settings = consumerSettings(config, clientId);
     let rebalanceCallback: RebalanceHandler['callback'] = () => undefined;
     this.consumer = new Kafka.KafkaConsumer(
@@ -65,9 +68,7 @@ export class GroupMember {
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => rebalanceCallback(err, assignment),
         offset_commit_cb: (err: LibrdKafkaError | null) => {
           if (err && isFatalError(err)) this.fatal(err);
-          else if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) {
-            this.log.warn({ err: describeKafkaError(err) }, 'offset commit failed');
-          }
+          else if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) this.commitErrors.report(err);
         },
       },
       settings.topic,

@@ -61,6 +61,18 @@ describe('when the broker goes down and comes back', () => {
       await producer.close();
     }
     assert.equal(c.exitCode, null, 'the consumer is still running');
+
+    // Failed commits are reported, but not as a flood: one line per kind of failure and 10 s.
+    const byKind = new Map<string, number[]>();
+    for (const l of c.lines.filter((l) => l.msg.startsWith('offset commit failed'))) {
+      const kind = String((l.err as { name?: string } | undefined)?.name);
+      byKind.set(kind, [...(byKind.get(kind) ?? []), Date.parse(String(l.time))]);
+    }
+    t.diagnostic(`'offset commit failed' lines: ${[...byKind].map(([k, ts]) => `${k} x${ts.length}`).join(', ') || 'none'}`);
+    for (const [kind, times] of byKind) {
+      const closest = Math.min(...times.slice(1).map((at, i) => at - times[i]));
+      assert.ok(times.length === 1 || closest >= 10_000, `${kind} logged ${times.length} times, two of them ${closest} ms apart`);
+    }
   });
 
   test('static members survive an outage longer than the session timeout: both rejoin and process everything', async (t) => {
