@@ -179,17 +179,21 @@ export class ConsumerMetrics {
     if (pausedMs !== undefined) this.pause.observe(pausedMs / 1000);
   }
 
+  /**
+   * Exports the offsets of the owned partitions librdkafka is actively fetching. Every other
+   * owned partition (fetch state not active: an outage, a leader change), and every value that
+   * is unknown, loses its series: a frozen last value would look like a healthy, idle partition.
+   */
   offsets(owned: ReadonlySet<number>, snapshot: PartitionOffsets[], memberId: string | null): void {
-    for (const s of snapshot) {
-      if (!owned.has(s.partition)) continue;
-      const labels = { topic: this.id.topic, partition: String(s.partition) };
-      if (s.committed !== null) this.committed.set(labels, s.committed);
-      if (s.position !== null) this.position.set(labels, s.position);
-      if (s.highWatermark !== null) this.highWatermark.set(labels, s.highWatermark);
-      if (s.lag !== null) {
-        this.lag.set(labels, s.lag);
-        this.groupLag.set(this.groupLagLabels(s.partition, memberId), s.lag);
-      }
+    const byPartition = new Map(snapshot.map((s) => [s.partition, s]));
+    for (const p of owned) {
+      const s = byPartition.get(p);
+      const labels = { topic: this.id.topic, partition: String(p) };
+      setOrRemove(this.committed, labels, s?.committed);
+      setOrRemove(this.position, labels, s?.position);
+      setOrRemove(this.highWatermark, labels, s?.highWatermark);
+      setOrRemove(this.lag, labels, s?.lag);
+      setOrRemove(this.groupLag, this.groupLagLabels(p, memberId), s?.lag);
     }
   }
 
@@ -218,4 +222,9 @@ export class ConsumerMetrics {
       client_id: this.id.clientId,
     };
   }
+}
+
+function setOrRemove<T extends string>(gauge: Gauge<T>, labels: Partial<Record<T, string>>, value: number | null | undefined): void {
+  if (value === null || value === undefined) gauge.remove(labels);
+  else gauge.set(labels, value);
 }
