@@ -31,7 +31,7 @@ export class Assignment {
   private rebalanceStartedAt: number | null = null;
   private last: RebalanceRecord | null = null;
   private pausedSince: number | null = null;
-  /** Set once the first assignment (even an empty one) arrived: this member has joined the group. */
+  /** Set by every assignment (even an empty one): this member is in the group. Cleared when its assignment is lost. */
   joined = false;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -76,6 +76,9 @@ export class Assignment {
   finishRevoke(partitions: number[], type: 'revoke' | 'lost'): number[] {
     const removed = partitions.filter((p) => this.owned.delete(p));
     this.counts[type] += 1;
+    // A lost assignment means the group no longer counts this member in: not ready until it
+    // has rejoined and been assigned again.
+    if (type === 'lost') this.joined = false;
     // The rebalance is not over until the following assignment; keep its start time.
     this.last = this.record(type, removed);
     return removed;

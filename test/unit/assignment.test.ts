@@ -16,6 +16,19 @@ describe('what a member owns and what it must commit', () => {
     assert.equal(a.joined, true);
   });
 
+  test('a member that lost its assignment is out of the group (not ready) until it is assigned again; a plain revocation keeps it in', () => {
+    const a = new Assignment();
+    a.assign([0, 1]);
+    a.beginRevoke([1]);
+    a.finishRevoke([1], 'revoke');
+    assert.equal(a.joined, true, 'a graceful revocation is part of membership');
+    a.beginRevoke([0]);
+    a.finishRevoke([0], 'lost');
+    assert.equal(a.joined, false, 'lost: no longer a member');
+    a.assign([0]);
+    assert.equal(a.joined, true);
+  });
+
   test('an empty assignment still means the member joined (it is idle)', () => {
     const a = new Assignment();
     assert.equal(a.joined, false);
