@@ -75,6 +75,22 @@ describe('when the broker goes down and comes back', () => {
     }
   });
 
+  test('a member whose session expires during an outage counts and logs its partitions as lost, not revoked', async () => {
+    const { c, producer } = await consumerWithWork('loser', { SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS), HEARTBEAT_INTERVAL_MS: '1000' });
+    await producer.close();
+    const mark = c.lines.length;
+    await broker.halt();
+    try {
+      await waitFor(async () => (await c.owned())?.length === 0, { timeoutMs: 30_000, what: 'the consumer to drop its partitions' });
+      const events = c.lines.slice(mark).filter((l) => l.event === 'lost' || l.event === 'revoke');
+      assert.deepEqual(events.map((l) => [l.event, l.revoked]), [['lost', [0, 1, 2, 3]]]);
+      assert.equal((await c.status()).rebalances.lost, 1);
+      assert.match(await c.metrics(), /lab_consumer_rebalance_events_total\{type="lost"[^}]*\} 1/);
+    } finally {
+      await broker.restart();
+    }
+  });
+
   test('static members survive an outage longer than the session timeout: both rejoin and process everything', async (t) => {
     const topic = uniqueName('outage-static');
     await createTopic(topic, PARTITIONS, broker.bootstrap);
