@@ -116,7 +116,7 @@ export class ConsumerMetrics {
     this.ready = new Gauge({ name: 'lab_consumer_ready', help: '1 when connected and a member of the group (what /readyz reports).', registers: r });
     this.pause = new Histogram({
       name: 'lab_consumer_rebalance_pause_seconds',
-      help: 'Per rebalance: how long this consumer, owning partitions before, had none it could process (eager: everything pauses; cooperative and KIP-848: usually 0).',
+      help: 'How long this consumer, owning partitions before, could process none of them: eager, from revoking everything to the assignment; cooperative and KIP-848, per callback until the incremental assign/unassign returned (librdkafka pauses all assigned partitions meanwhile).',
       buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     });

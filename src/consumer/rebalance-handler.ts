@@ -49,7 +49,8 @@ export class RebalanceHandler {
 
   /** librdkafka's rebalance_cb. */
   readonly callback = (err: LibrdKafkaError, assignment: TopicPartition[]): void => {
-    this.chain = this.chain.then(() => this.handle(err, assignment));
+    const receivedAt = performance.now();
+    this.chain = this.chain.then(() => this.handle(err, assignment, receivedAt));
   };
 
   /** Resolves once every rebalance callback received so far has been handled. */
@@ -65,11 +66,16 @@ export class RebalanceHandler {
     this.assignmentLost = /partition\(s\) lost: /.test(message);
   }
 
-  private async handle(err: LibrdKafkaError, tps: TopicPartition[]): Promise<void> {
+  private async handle(err: LibrdKafkaError, tps: TopicPartition[], receivedAt: number): Promise<void> {
     const partitions = tps.filter((tp) => tp.topic === this.config.topic).map((tp) => tp.partition);
+    // librdkafka pauses every assigned partition when it hands an incremental rebalance to the
+    // application and resumes them when incrementalAssign/incrementalUnassign is called: for a
+    // member that owned partitions, that is a pause of all its work, however short.
+    const pausing = this.config.incremental && this.assignment.partitions().length > 0;
+    const pausedMs = () => (pausing ? performance.now() - receivedAt : undefined);
     try {
-      if (err?.code === ERR__ASSIGN_PARTITIONS) await this.onAssign(tps, partitions);
-      else if (err?.code === ERR__REVOKE_PARTITIONS) await this.onRevoke(tps, partitions);
+      if (err?.code === ERR__ASSIGN_PARTITIONS) await this.onAssign(tps, partitions, pausedMs);
+      else if (err?.code === ERR__REVOKE_PARTITIONS) await this.onRevoke(tps, partitions, pausedMs);
       else this.onRebalanceError(err);
     } catch (e) {
       this.assignment.error();
@@ -78,32 +84,34 @@ export class RebalanceHandler {
     }
   }
 
-  private async onAssign(tps: TopicPartition[], partitions: number[]): Promise<void> {
+  private async onAssign(tps: TopicPartition[], partitions: number[], pausedMs: () => number | undefined): Promise<void> {
     // If the call throws, the group still gave us these partitions: record them (and let the
     // error be logged and counted) so whatever librdkafka delivers for them is processed.
     try {
       if (this.config.incremental) this.consumer.incrementalAssign(tps);
       else this.consumer.assign(tps);
     } finally {
-      this.recordAssign(partitions);
+      this.recordAssign(partitions, pausedMs());
     }
   }
 
-  private recordAssign(partitions: number[]): void {
+  private recordAssign(partitions: number[], incrementalPauseMs: number | undefined): void {
     for (const p of partitions) this.sequences.assigned(p);
     const gained = this.assignment.assign(partitions);
     const owned = this.assignment.partitions();
     const record = this.assignment.lastRebalance();
+    // Eager: from the revocation of everything to this assignment (Assignment measures it).
+    const paused = this.config.incremental ? incrementalPauseMs : record?.pausedMs;
     this.metrics.assignedPartitions(gained, owned.length);
-    this.metrics.rebalance('assign', record?.durationMs ?? null, record?.pausedMs);
+    this.metrics.rebalance('assign', record?.durationMs ?? null, paused);
     this.context.changed();
     this.log.info(
-      { event: 'assign', gained, owned, idle: owned.length === 0, durationMs: record?.durationMs, pausedMs: record?.pausedMs, protocol: protocolName(this.config) },
+      { event: 'assign', gained, owned, idle: owned.length === 0, durationMs: record?.durationMs, pausedMs: paused, protocol: protocolName(this.config) },
       owned.length === 0 ? 'rebalance: no partitions for this consumer (idle: more consumers than partitions)' : 'rebalance: partitions assigned',
     );
   }
 
-  private async onRevoke(tps: TopicPartition[], partitions: number[]): Promise<void> {
+  private async onRevoke(tps: TopicPartition[], partitions: number[], pausedMs: () => number | undefined): Promise<void> {
     this.assignment.beginRevoke(partitions);
     // librdkafka logs a lost assignment just before it asks for the revocation; both reach this
     // thread through separate async handles, so let the log line land before reading the verdict.
@@ -121,18 +129,18 @@ export class RebalanceHandler {
       else this.consumer.unassign();
     } finally {
       this.assignmentLost = false;
-      this.recordRevoke(partitions, type);
+      this.recordRevoke(partitions, type, pausedMs());
     }
   }
 
-  private recordRevoke(partitions: number[], type: 'revoke' | 'lost'): void {
+  private recordRevoke(partitions: number[], type: 'revoke' | 'lost', pausedMs: number | undefined): void {
     const removed = this.assignment.finishRevoke(partitions, type);
     const owned = this.assignment.partitions();
     this.metrics.revokedPartitions(removed, owned.length, this.context.memberId());
-    this.metrics.rebalance(type, null);
+    this.metrics.rebalance(type, null, pausedMs);
     this.context.changed();
     this.log.info(
-      { event: type, revoked: removed, owned, protocol: protocolName(this.config) },
+      { event: type, revoked: removed, owned, pausedMs, protocol: protocolName(this.config) },
       type === 'lost' ? 'rebalance: partitions lost (this member lost its place in the group; offsets not committed)' : 'rebalance: partitions revoked',
     );
   }

@@ -47,9 +47,10 @@ function harness(env: Record<string, string> = {}) {
   const consumer = new FakeConsumer();
   const assignment = new Assignment();
   const stored: number[][] = [];
+  let inFlight: Promise<void> | null = null;
   const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: TOPIC, clientId: 't', groupProtocol: config.groupProtocol, assignmentStrategy: String(config.assignmentStrategy) });
   const handler = new RebalanceHandler(config, consumer, assignment, new SequenceTracker(), metrics, createLogger('info', {}, sink), {
-    inFlight: () => null,
+    inFlight: () => inFlight,
     storeOffsets: (ps) => stored.push([...ps]),
     memberId: () => 'm-1',
     changed: () => undefined,
@@ -66,7 +67,20 @@ function harness(env: Record<string, string> = {}) {
     assign: (ps: number[]) => rebalance(ERR__ASSIGN_PARTITIONS, ps),
     revoke: (ps: number[]) => rebalance(ERR__REVOKE_PARTITIONS, ps),
     handler,
+    metrics,
+    /** A message that is being processed for `ms` from now. */
+    busyFor: (ms: number) => {
+      inFlight = new Promise((r) => setTimeout(r, ms)).then(() => {
+        inFlight = null;
+      });
+    },
   };
+}
+
+async function pauses(metrics: ConsumerMetrics): Promise<{ count: number; sum: number }> {
+  const h = await metrics.registry.getSingleMetric('lab_consumer_rebalance_pause_seconds')!.get();
+  const v = (suffix: string) => h.values.find((x) => (x as { metricName?: string }).metricName === `lab_consumer_rebalance_pause_seconds_${suffix}`)!.value;
+  return { count: v('count'), sum: v('sum') };
 }
 
 describe('rebalance callbacks', () => {
@@ -108,5 +122,14 @@ describe('rebalance callbacks', () => {
     assert.deepEqual(h.assignment.partitions(), [0, 1]);
     assert.equal(h.assignment.accepts(0, 0), true);
     assert.ok(h.lines.some((l) => l.level === 'error' && /incrementalAssign failed/.test(JSON.stringify(l.err))));
+  });
+
+  test('an incremental revocation reports the pause librdkafka imposes on every assigned partition until the unassign: here, the message in flight', async () => {
+    const h = harness();
+    await h.assign([0, 1]);
+    h.busyFor(80);
+    await h.revoke([1]);
+    const { count, sum } = await pauses(h.metrics);
+    assert.ok(sum >= 0.07, `paused ${sum} s in ${count} rebalance callbacks; partition 0 waited for the 80 ms message`);
   });
 });
