@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConsumerProcess, endedAfterSuite, metricValue } from '../support/consumer-process';
+import { duplicates, processedCounts, waitForOwnership } from '../support/group';
 import { createTopic, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
 
@@ -47,5 +48,53 @@ describe('at a workshop rate (20 messages/s) with no simulated work', () => {
     t.diagnostic(`SIGTERM at 20 msg/s: exit ${c.exitCode} after ${took} ms`);
     assert.equal(c.exitCode, 0);
     assert.ok(took < 1000, `exited after ${took} ms`);
+  });
+
+  test('scaling 2 -> 3 -> 2 while messages trickle in processes nothing twice and counts no gap', async (t) => {
+    const partitions = 6;
+    const topic = uniqueName('workshop-scale');
+    await createTopic(topic, partitions);
+    const env = { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), PROCESSING_MS: '0' };
+    const a = await ConsumerProcess.start('a', env);
+    const b = await ConsumerProcess.start('b', env);
+    running.push(a, b);
+    await waitForOwnership([a, b], partitions);
+    const gen = await ConsumerProcess.start('gen', { KAFKA_TOPIC: topic, RATE: '20', LOG_LEVEL: 'info' }, 'loadgen');
+    running.push(gen);
+    await waitFor(() => a.processed().length + b.processed().length >= 40, { what: '2 s of messages processed' });
+
+    const c = await ConsumerProcess.start('c', env);
+    running.push(c);
+    await waitForOwnership([a, b, c], partitions);
+    await waitFor(() => c.processed().length >= 10, { what: 'c to process messages' });
+    c.signal('SIGTERM');
+    await c.exit();
+    assert.equal(c.exitCode, 0);
+    await waitForOwnership([a, b], partitions);
+    const mark = a.processed().length + b.processed().length;
+    await waitFor(() => a.processed().length + b.processed().length >= mark + 40, { what: '2 s more of messages processed' });
+
+    // Stop production; the load generator says how many it produced, each partition counting 1, 2, 3, ...
+    gen.signal('SIGTERM');
+    await gen.exit();
+    const total = Number(gen.lines.find((l) => l.msg === 'load generator stopped')?.produced);
+    const seen = await waitFor(
+      () => {
+        const counts = processedCounts([a, b, c]);
+        return counts.size >= total ? counts : null;
+      },
+      { what: `all ${total} produced messages to be processed` },
+    );
+    const bySeqs = new Map<number, number[]>();
+    for (const key of seen.keys()) {
+      const [p, seq] = key.split(':').map(Number);
+      bySeqs.set(p, [...(bySeqs.get(p) ?? []), seq]);
+    }
+    for (const [p, seqs] of bySeqs) assert.equal(Math.max(...seqs), seqs.length, `partition ${p}: every sequence up to the last one processed`);
+    assert.equal(seen.size, total);
+    const gaps = [a, b, c].flatMap((m) => m.lines.filter((l) => l.msg === 'sequence gap: messages missing'));
+    t.diagnostic(`${total} produced; ${duplicates(seen)} processed twice; ${gaps.length} gaps reported`);
+    assert.equal(duplicates(seen), 0, 'graceful rebalances deliver nothing twice');
+    assert.deepEqual(gaps, [], 'no false gap');
   });
 });
