@@ -91,50 +91,53 @@ describe('when the broker goes down and comes back', () => {
     }
   });
 
-  test('static members survive an outage longer than the session timeout: both rejoin and process everything', async (t) => {
-    const topic = uniqueName('outage-static');
-    await createTopic(topic, PARTITIONS, broker.bootstrap);
-    const producer = await LabProducer.connect(topic, broker.bootstrap);
-    const env = {
-      KAFKA_BROKERS: broker.bootstrap,
-      KAFKA_TOPIC: topic,
-      KAFKA_GROUP_ID: uniqueName('g'),
-      PROCESSING_MS: '1',
-      STATIC_MEMBERSHIP: 'on',
-      SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
-      HEARTBEAT_INTERVAL_MS: '1000',
-    };
-    const a = await ConsumerProcess.start('static-a', env);
-    const b = await ConsumerProcess.start('static-b', env);
-    running.push(a, b);
-    try {
-      await waitForOwnership([a, b], PARTITIONS);
-      await producer.produce(PARTITIONS, 50);
-      await allProcessed([a, b], producer.produced());
+  for (const protocol of ['classic', 'consumer'] as const) {
+    test(`static members survive an outage longer than the session timeout: both rejoin and process everything (GROUP_PROTOCOL=${protocol})`, async (t) => {
+      const topic = uniqueName('outage-static');
+      await createTopic(topic, PARTITIONS, broker.bootstrap);
+      const producer = await LabProducer.connect(topic, broker.bootstrap);
+      const env: Record<string, string> = {
+        KAFKA_BROKERS: broker.bootstrap,
+        KAFKA_TOPIC: topic,
+        KAFKA_GROUP_ID: uniqueName('g'),
+        PROCESSING_MS: '1',
+        STATIC_MEMBERSHIP: 'on',
+      };
+      // Under KIP-848 the broker's session (6 s in the test broker) applies.
+      if (protocol === 'consumer') env.GROUP_PROTOCOL = 'consumer';
+      else Object.assign(env, { SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS), HEARTBEAT_INTERVAL_MS: '1000' });
+      const a = await ConsumerProcess.start('static-a', env);
+      const b = await ConsumerProcess.start('static-b', env);
+      running.push(a, b);
+      try {
+        await waitForOwnership([a, b], PARTITIONS);
+        await producer.produce(PARTITIONS, 50);
+        await allProcessed([a, b], producer.produced());
 
-      const haltedAt = Date.now();
-      await broker.halt();
-      // The outage outlasts the session timeout by a few seconds, as a broker restart does: the
-      // members' sessions expire on their side, and the broker is back while they rejoin.
-      await new Promise((r) => setTimeout(r, OUTAGE_MS));
-      const outageMs = Date.now() - haltedAt;
-      await broker.restart();
-      const restartedAt = Date.now();
-      await waitForOwnership([a, b], PARTITIONS, { timeoutMs: 60_000 }).catch((err) => {
-        const fatal = [a, b].flatMap((c) => c.lines.filter((l) => l.level === 'fatal').map((l) => `${c.name}: ${String(l.librdkafka ?? l.msg)}`));
-        throw new Error(`${(err as Error).message}; exit codes ${a.exitCode}, ${b.exitCode}; ${fatal.join('; ')}`);
-      });
-      t.diagnostic(`outage ${outageMs} ms (session timeout ${SESSION_TIMEOUT_MS} ms); both members own their partitions again ${Date.now() - restartedAt} ms after the broker restarted`);
-      await producer.produce(PARTITIONS, 30);
-      await allProcessed([a, b], producer.produced());
-    } finally {
-      await producer.close();
-    }
-    for (const c of [a, b]) {
-      assert.equal(c.exitCode, null, `${c.name} is still running`);
-      assert.deepEqual(c.lines.filter((l) => l.level === 'fatal'), [], `${c.name} logged nothing fatal`);
-    }
-  });
+        const haltedAt = Date.now();
+        await broker.halt();
+        // The outage outlasts the session timeout by a few seconds, as a broker restart does: the
+        // members' sessions expire on their side, and the broker is back while they rejoin.
+        await new Promise((r) => setTimeout(r, OUTAGE_MS));
+        const outageMs = Date.now() - haltedAt;
+        await broker.restart();
+        const restartedAt = Date.now();
+        await waitForOwnership([a, b], PARTITIONS, { timeoutMs: 60_000 }).catch((err) => {
+          const fatal = [a, b].flatMap((c) => c.lines.filter((l) => l.level === 'fatal').map((l) => `${c.name}: ${String(l.librdkafka ?? l.msg)}`));
+          throw new Error(`${(err as Error).message}; exit codes ${a.exitCode}, ${b.exitCode}; ${fatal.join('; ')}`);
+        });
+        t.diagnostic(`outage ${outageMs} ms (session timeout ${SESSION_TIMEOUT_MS} ms); both members own their partitions again ${Date.now() - restartedAt} ms after the broker restarted`);
+        await producer.produce(PARTITIONS, 30);
+        await allProcessed([a, b], producer.produced());
+      } finally {
+        await producer.close();
+      }
+      for (const c of [a, b]) {
+        assert.equal(c.exitCode, null, `${c.name} is still running`);
+        assert.deepEqual(c.lines.filter((l) => l.level === 'fatal'), [], `${c.name} logged nothing fatal`);
+      }
+    });
+  }
 
   for (const protocol of ['classic', 'consumer'] as const) {
     test(`SIGTERM while the broker is down exits 0 within 10 s (GROUP_PROTOCOL=${protocol})`, async (t) => {
