@@ -73,7 +73,7 @@ async function steps(size) {
   });
   r['SequenceTracker.observe'] = await time(() => {
     const t = new SequenceTracker(); // fresh each pass, so every message is "next"
-    for (const m of ms) sink += t.observe(m.partition, 'abcd1234', m.offset + 1).missing;
+    for (const m of ms) sink += t.observe(m.partition, 'abcd1234', m.offset + 1, m.offset).missing;
   });
   r['metrics.partition(p) + processed++ (flushed at scrape)'] = await time(() => {
     for (const m of ms) metrics.partition(m.partition).processed++;

@@ -21,8 +21,6 @@ export interface RebalanceRecord {
 interface Owned {
   /** Offset of the next message to process: what a commit would store. Null until something was processed. */
   nextOffset: number | null;
-  /** What this member last committed explicitly, so the same offset is not committed twice. */
-  committed: number | null;
   /** False from the moment a revocation starts: no further message of this partition is processed. */
   active: boolean;
 }
@@ -33,7 +31,7 @@ export class Assignment {
   private rebalanceStartedAt: number | null = null;
   private last: RebalanceRecord | null = null;
   private pausedSince: number | null = null;
-  /** Set once the first assignment (even an empty one) arrived: this member has joined the group. */
+  /** Set by every assignment (even an empty one): this member is in the group. Cleared when its assignment is lost. */
   joined = false;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -47,8 +45,10 @@ export class Assignment {
     this.rebalanceStarted();
     const gained: number[] = [];
     for (const p of partitions) {
-      if (this.owned.has(p)) continue;
-      this.owned.set(p, { nextOffset: null, committed: null, active: true });
+      // Held and still active: an incremental assignment repeating what we have. Held but
+      // stopped (a revocation that went wrong): a new ownership like any other.
+      if (this.owned.get(p)?.active) continue;
+      this.owned.set(p, { nextOffset: null, active: true });
       gained.push(p);
     }
     this.joined = true;
@@ -56,7 +56,7 @@ export class Assignment {
     return gained;
   }
 
-  /** Stops processing of these partitions at once; the caller then commits and unassigns. */
+  /** Stops processing of these partitions at once; the caller then stores their offsets and unassigns. */
   beginRevoke(partitions: number[]): void {
     this.rebalanceStarted();
     const hadActive = this.activeCount() > 0;
@@ -73,26 +73,12 @@ export class Assignment {
     return n;
   }
 
-  /** Offsets to commit for these partitions: those processed past what this member last committed. */
-  pendingCommits(partitions: number[]): { partition: number; offset: number }[] {
-    const out: { partition: number; offset: number }[] = [];
-    for (const p of partitions) {
-      const o = this.owned.get(p);
-      if (o && o.nextOffset !== null && o.nextOffset !== o.committed) out.push({ partition: p, offset: o.nextOffset });
-    }
-    return out;
-  }
-
-  committed(offsets: { partition: number; offset: number }[]): void {
-    for (const { partition, offset } of offsets) {
-      const o = this.owned.get(partition);
-      if (o) o.committed = offset;
-    }
-  }
-
   finishRevoke(partitions: number[], type: 'revoke' | 'lost'): number[] {
     const removed = partitions.filter((p) => this.owned.delete(p));
     this.counts[type] += 1;
+    // A lost assignment means the group no longer counts this member in: not ready until it
+    // has rejoined and been assigned again.
+    if (type === 'lost') this.joined = false;
     // The rebalance is not over until the following assignment; keep its start time.
     this.last = this.record(type, removed);
     return removed;

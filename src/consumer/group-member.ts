@@ -2,31 +2,35 @@ import Kafka, { type KafkaConsumer, type LibrdKafkaError, type Message, type Top
 import type { Logger } from 'pino';
 import { Assignment } from './assignment';
 import { BatchSizer } from './batch-sizer';
+import { CommitErrorLog } from './commit-errors';
 import type { ConsumerConfig } from './config';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
 import { consumerSettings } from './rdkafka-config';
+import { RebalanceHandler } from './rebalance-handler';
 import { parseStats, type StatsSnapshot } from './stats';
-import { describeKafkaError, isFatalError, isFencingError } from '../shared/kafka-errors';
+import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
 
-const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS } = Kafka.CODES.ERRORS;
+const { ERR__ALL_BROKERS_DOWN } = Kafka.CODES.ERRORS;
 
 // How long one consume call waits for messages: bounds how fast a stop request is noticed.
 const CONSUME_TIMEOUT_MS = 200;
-const CONNECT_TIMEOUT_MS = 10_000;
+// node-rdkafka connects on a libuv worker thread, and a process cannot exit while a worker thread
+// is busy: this bounds how long a stop during start-up takes.
+const CONNECT_TIMEOUT_MS = 3_000;
 const MAX_CONNECT_BACKOFF_MS = 10_000;
 
 /**
- * The consumer-group member: owns the librdkafka consumer and turns its callbacks into calls on
- * the plain pieces (Assignment, MessageProcessor, ConsumerMetrics). All rebalance callbacks run
- * one after another on a promise chain, so a revocation can wait for the message in flight.
+ * The consumer-group member: owns the librdkafka consumer, connects, runs the consume loop and
+ * stops; rebalance callbacks go to the RebalanceHandler. It turns librdkafka's events into calls
+ * on the plain pieces (Assignment, MessageProcessor, ConsumerMetrics).
  */
 export class GroupMember {
   readonly assignment = new Assignment();
   readonly lifecycle: Lifecycle;
   private readonly consumer: KafkaConsumer;
-  private rebalances: Promise<void> = Promise.resolve();
+  private readonly rebalances: RebalanceHandler;
   private inFlight: Promise<void> | null = null;
   // Plain numbers, not an object per message: this is the hot path.
   private inFlightPartition = -1;
@@ -34,9 +38,12 @@ export class GroupMember {
   private loop: Promise<void> | null = null;
   private stats: StatsSnapshot | null = null;
   private connected = false;
+  /** Set when librdkafka reports every broker down, cleared when statistics show one up. */
+  private brokersDown = false;
   private lastErrorCode: number | null = null;
   private member: string | null = null;
   private readonly batches: BatchSizer;
+  private readonly commitErrors: CommitErrorLog;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -47,7 +54,9 @@ export class GroupMember {
   ) {
     this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
     this.batches = new BatchSizer(config.batchSize, config.processingMs);
+    this.commitErrors = new CommitErrorLog(log);
     const settings = consumerSettings(config, clientId);
+    let rebalanceCallback: RebalanceHandler['callback'] = () => undefined;
     this.consumer = new Kafka.KafkaConsumer(
       {
         ...settings.global,
@@ -56,18 +65,21 @@ export class GroupMember {
         debug: 'cgrp',
         // Our own callback: node-rdkafka's default one asks rebalanceProtocol(), which is not
         // reliable (node-rdkafka #1144); we know which protocol we configured.
-        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
-          this.rebalances = this.rebalances.then(() => this.onRebalance(err, assignment));
-        },
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => rebalanceCallback(err, assignment),
         offset_commit_cb: (err: LibrdKafkaError | null) => {
           if (err && isFatalError(err)) this.fatal(err);
-          else if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) {
-            this.log.warn({ err: describeKafkaError(err) }, 'offset commit failed');
-          }
+          else if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) this.commitErrors.report(err);
         },
       },
       settings.topic,
     );
+    this.rebalances = new RebalanceHandler(config, this.consumer, this.assignment, processor.sequences, metrics, log, {
+      inFlight: () => this.inFlight,
+      storeOffsets: (partitions) => this.storeOffsets(partitions),
+      memberId: () => this.member,
+      changed: () => this.metrics.state(this.lifecycle.state, this.ready()),
+    });
+    rebalanceCallback = this.rebalances.callback;
     this.consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
     this.consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
     this.consumer.on('event.log', (line: { fac: string; message: string }) => this.onLibrdkafkaLog(line));
@@ -113,7 +125,6 @@ export class GroupMember {
     }
     if (this.lifecycle.state !== 'connecting') return;
     this.connected = true;
-    this.consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
     this.consumer.subscribe([this.config.topic]);
     this.lifecycle.to('running');
     this.log.info({ topic: this.config.topic, group: this.config.groupId }, 'connected; joining the group');
@@ -121,21 +132,37 @@ export class GroupMember {
   }
 
   /**
-   * Graceful stop: no new message is started, the one in flight finishes, processed offsets are
-   * committed, and closing the consumer leaves the group so the others rebalance at once (a
-   * static member does not leave: its partitions wait for it until the session timeout).
+   * Graceful stop: no new message is started, the one in flight finishes (its offset is stored
+   * with its batch), and closing the consumer commits the stored offsets and leaves the group so
+   * the others rebalance at once (a static member does not leave: its partitions wait for it
+   * until the session timeout).
+   *
+   * With no broker reachable there is nothing to commit to and no group to leave, and librdkafka's
+   * close would wait for the coordinator (under KIP-848 for the whole session timeout) on a worker
+   * thread the process cannot exit past. Then the consumer stops without closing: what it
+   * processed since the last background commit is delivered again, as after a crash.
    */
   async stop(): Promise<void> {
     const wasRunning = this.lifecycle.state === 'running';
     this.lifecycle.to('stopping');
     if (this.loop) await this.loop;
     if (wasRunning) {
-      this.commit(this.assignment.partitions(), 'shutdown');
-      await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
-      // close() ran the final revocation through our callback; let it finish.
-      await this.rebalances;
+      if (this.brokerReachable()) {
+        await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+        // close() ran the final revocation through our callback; let it finish.
+        await this.rebalances.settled();
+      } else {
+        this.log.warn(
+          { owned: this.assignment.partitions() },
+          'Kafka is unreachable: stopping without the final commit or leaving the group; messages processed since the last commit will be delivered again',
+        );
+      }
     }
     this.lifecycle.to('stopped');
+  }
+
+  private brokerReachable(): boolean {
+    return !this.brokersDown && (this.stats?.brokersUp ?? true);
   }
 
   private connect(): Promise<void> {
@@ -213,15 +240,16 @@ export class GroupMember {
   }
 
   /**
-   * Stores the processed position of each partition the batch touched, once per batch rather
-   * than once per message; the background commit sends it. Partitions being revoked are left
-   * out: their revocation commits them explicitly.
+   * Stores the processed position of these partitions (once per batch rather than once per
+   * message). librdkafka commits stored offsets, and only those: every auto-commit interval, when
+   * a partition is unassigned (unless the assignment was lost), and on close. Storing is local
+   * and never blocks; committing happens on librdkafka's own thread.
    */
-  private storeOffsets(partitions: Set<number>): void {
+  private storeOffsets(partitions: Iterable<number>): void {
     const offsets: { topic: string; partition: number; offset: number }[] = [];
     for (const p of partitions) {
       const next = this.assignment.nextOffset(p);
-      if (next !== null && this.assignment.isActive(p)) offsets.push({ topic: this.config.topic, partition: p, offset: next });
+      if (next !== null) offsets.push({ topic: this.config.topic, partition: p, offset: next });
     }
     if (offsets.length === 0) return;
     try {
@@ -231,85 +259,27 @@ export class GroupMember {
     }
   }
 
-  private consumeBatch(): Promise<Message[]> {
+  /**
+   * node-rdkafka's consume(n) returns only after n messages or a silence of the consume timeout
+   * between two of them: at 20 messages/s a request for 500 waited 25 s. So the batch is taken in
+   * two calls: one message, waiting up to CONSUME_TIMEOUT_MS for it, then whatever else is
+   * already fetched, without waiting.
+   */
+  private async consumeBatch(): Promise<Message[]> {
+    const want = this.batches.next();
+    const first = await this.consumeUpTo(1, CONSUME_TIMEOUT_MS);
+    if (first.length === 0 || want === 1) return first;
+    const rest = await this.consumeUpTo(want - 1, 0);
+    if (rest.length === 0) return first;
+    rest.unshift(first[0]);
+    return rest;
+  }
+
+  private consumeUpTo(n: number, timeoutMs: number): Promise<Message[]> {
     return new Promise((resolve, reject) => {
-      this.consumer.consume(this.batches.next(), (err, messages) => (err ? reject(err) : resolve(messages)));
+      this.consumer.setDefaultConsumeTimeout(timeoutMs);
+      this.consumer.consume(n, (err, messages) => (err ? reject(err) : resolve(messages)));
     });
-  }
-
-  private async onRebalance(err: LibrdKafkaError, tps: TopicPartition[]): Promise<void> {
-    const partitions = tps.filter((tp) => tp.topic === this.config.topic).map((tp) => tp.partition);
-    try {
-      if (err?.code === ERR__ASSIGN_PARTITIONS) await this.onAssign(tps, partitions);
-      else if (err?.code === ERR__REVOKE_PARTITIONS) await this.onRevoke(tps, partitions);
-      else this.onRebalanceError(err);
-    } catch (e) {
-      this.assignment.error();
-      this.metrics.rebalance('error', null);
-      this.log.error({ err: describeKafkaError(e) }, 'rebalance handling failed');
-    }
-  }
-
-  private async onAssign(tps: TopicPartition[], partitions: number[]): Promise<void> {
-    if (this.config.incremental) this.consumer.incrementalAssign(tps);
-    else this.consumer.assign(tps);
-    for (const p of partitions) this.processor.sequences.assigned(p);
-    const gained = this.assignment.assign(partitions);
-    const owned = this.assignment.partitions();
-    const record = this.assignment.lastRebalance();
-    this.metrics.assignedPartitions(gained, owned.length);
-    this.metrics.rebalance('assign', record?.durationMs ?? null, record?.pausedMs);
-    this.metrics.state(this.lifecycle.state, this.ready());
-    this.log.info(
-      { event: 'assign', gained, owned, idle: owned.length === 0, durationMs: record?.durationMs, pausedMs: record?.pausedMs, protocol: this.protocolName() },
-      owned.length === 0 ? 'rebalance: no partitions for this consumer (idle: more consumers than partitions)' : 'rebalance: partitions assigned',
-    );
-  }
-
-  private async onRevoke(tps: TopicPartition[], partitions: number[]): Promise<void> {
-    this.assignment.beginRevoke(partitions);
-    // Finish the message in flight, so its offset is part of the commit below.
-    if (this.inFlight) await this.inFlight.catch(() => undefined);
-    const outcome = this.commit(partitions, 'revoke');
-    if (this.config.incremental) this.consumer.incrementalUnassign(tps);
-    else this.consumer.unassign();
-    const type = outcome === 'fenced' ? 'lost' : 'revoke';
-    const removed = this.assignment.finishRevoke(partitions, type);
-    const owned = this.assignment.partitions();
-    this.metrics.revokedPartitions(removed, owned.length, this.member);
-    this.metrics.rebalance(type, null);
-    this.metrics.state(this.lifecycle.state, this.ready());
-    this.log.info(
-      { event: type, revoked: removed, owned, protocol: this.protocolName() },
-      type === 'lost' ? 'rebalance: partitions lost (this member was fenced; offsets not committed)' : 'rebalance: partitions revoked',
-    );
-  }
-
-  private onRebalanceError(err: LibrdKafkaError): void {
-    this.assignment.error();
-    this.metrics.rebalance('error', null);
-    this.log.error({ err: describeKafkaError(err) }, 'rebalance error; dropping the assignment');
-    try {
-      this.consumer.unassign();
-    } catch {
-      // already unassigned
-    }
-  }
-
-  /** Commits processed offsets of these partitions synchronously. */
-  private commit(partitions: number[], reason: string): 'ok' | 'nothing' | 'fenced' | 'failed' {
-    const pending = this.assignment.pendingCommits(partitions);
-    if (pending.length === 0) return 'nothing';
-    try {
-      this.consumer.commitSync(pending.map((p) => ({ topic: this.config.topic, partition: p.partition, offset: p.offset })));
-      this.assignment.committed(pending);
-      this.log.debug({ reason, offsets: pending }, 'offsets committed');
-      return 'ok';
-    } catch (err) {
-      if (isFencingError(err)) return 'fenced';
-      this.log.error({ reason, offsets: pending, err: describeKafkaError(err) }, 'offset commit failed; these messages will be delivered again');
-      return 'failed';
-    }
   }
 
   private onStats(json: string): void {
@@ -319,6 +289,7 @@ export class GroupMember {
       this.log.warn({ err: String(err) }, 'unreadable librdkafka statistics');
       return;
     }
+    if (this.stats.brokersUp) this.brokersDown = false;
     this.metrics.offsets(new Set(this.assignment.partitions()), this.stats.partitions, this.member);
     this.metrics.joinState(this.stats.joinState);
     this.metrics.state(this.lifecycle.state, this.ready());
@@ -327,6 +298,8 @@ export class GroupMember {
   private onLibrdkafkaLog(line: { fac: string; message: string }): void {
     // node-rdkafka reports fatal errors only as "Local: Fatal error"; the log says which.
     if (line.fac === 'FATAL') this.fatalReason = line.message.replace(/^\[thrd:[^\]]*\]: /, '');
+    // node-rdkafka has no rd_kafka_assignment_lost(); this debug line is where librdkafka says it.
+    if (line.fac === 'LOST') this.rebalances.librdkafkaLost(line.message);
     if (line.fac !== 'MEMBERID') return;
     const id = memberIdFromLog(line.message);
     if (id === undefined || id === this.member) return;
@@ -336,6 +309,7 @@ export class GroupMember {
   }
 
   private onError(err: LibrdKafkaError): void {
+    if (err.code === ERR__ALL_BROKERS_DOWN) this.brokersDown = true;
     // librdkafka repeats the same error at each retry; one line per change is enough.
     if (err.code === this.lastErrorCode) return;
     this.lastErrorCode = err.code;
@@ -377,10 +351,6 @@ export class GroupMember {
       this.log.fatal({ err: describeKafkaError(err), librdkafka: reason || undefined, groupInstanceId: this.config.staticMembership ? this.clientId : undefined }, `fatal Kafka error: ${advice}. Stopping.`);
       this.onFatal(err);
     }, 100);
-  }
-
-  protocolName(): string {
-    return this.config.groupProtocol === 'consumer' ? 'consumer (KIP-848)' : `classic/${this.config.assignmentStrategy}`;
   }
 }
 

@@ -123,7 +123,7 @@ export class ConsumerMetrics {
     this.ready = new Gauge({ name: 'lab_consumer_ready', help: '1 when connected and a member of the group (what /readyz reports).', registers: r });
     this.pause = new Histogram({
       name: 'lab_consumer_rebalance_pause_seconds',
-      help: 'Per rebalance: how long this consumer, owning partitions before, had none it could process (eager: everything pauses; cooperative and KIP-848: usually 0).',
+      help: 'How long this consumer, owning partitions before, could process none of them: eager, from revoking everything to the assignment; cooperative and KIP-848, per callback until the incremental assign/unassign returned (librdkafka pauses all assigned partitions meanwhile).',
       buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     });
@@ -195,17 +195,21 @@ export class ConsumerMetrics {
     if (pausedMs !== undefined) this.pause.observe(pausedMs / 1000);
   }
 
+  /**
+   * Exports the offsets of the owned partitions librdkafka is actively fetching. Every other
+   * owned partition (fetch state not active: an outage, a leader change), and every value that
+   * is unknown, loses its series: a frozen last value would look like a healthy, idle partition.
+   */
   offsets(owned: ReadonlySet<number>, snapshot: PartitionOffsets[], memberId: string | null): void {
-    for (const s of snapshot) {
-      if (!owned.has(s.partition)) continue;
-      const labels = { topic: this.id.topic, partition: String(s.partition) };
-      if (s.committed !== null) this.committed.set(labels, s.committed);
-      if (s.position !== null) this.position.set(labels, s.position);
-      if (s.highWatermark !== null) this.highWatermark.set(labels, s.highWatermark);
-      if (s.lag !== null) {
-        this.lag.set(labels, s.lag);
-        this.groupLag.set(this.groupLagLabels(s.partition, memberId), s.lag);
-      }
+    const byPartition = new Map(snapshot.map((s) => [s.partition, s]));
+    for (const p of owned) {
+      const s = byPartition.get(p);
+      const labels = { topic: this.id.topic, partition: String(p) };
+      setOrRemove(this.committed, labels, s?.committed);
+      setOrRemove(this.position, labels, s?.position);
+      setOrRemove(this.highWatermark, labels, s?.highWatermark);
+      setOrRemove(this.lag, labels, s?.lag);
+      setOrRemove(this.groupLag, this.groupLagLabels(p, memberId), s?.lag);
     }
   }
 
@@ -234,4 +238,9 @@ export class ConsumerMetrics {
       client_id: this.id.clientId,
     };
   }
+}
+
+function setOrRemove<T extends string>(gauge: Gauge<T>, labels: Partial<Record<T, string>>, value: number | null | undefined): void {
+  if (value === null || value === undefined) gauge.remove(labels);
+  else gauge.set(labels, value);
 }

@@ -35,7 +35,7 @@ export class MessageProcessor {
     const parsed = parseLabMessage(m.value);
     if (parsed.ok) {
       const { run, partitionSeq } = parsed.message;
-      const { verdict, missing } = this.sequences.observe(m.partition, run, partitionSeq);
+      const { verdict, missing } = this.sequences.observe(m.partition, run, partitionSeq, m.offset);
       if (verdict === 'redelivery') counters.redeliveries++;
       else if (verdict === 'gap') {
         counters.gaps++;

@@ -5,22 +5,6 @@ import Kafka from 'node-rdkafka';
  */
 const E = Kafka.CODES.ERRORS;
 
-// Errors that mean this member no longer owns its partitions: committing would be refused and
-// the partitions already belong to someone else. librdkafka reports the revocation that follows
-// as a regular revoke, and node-rdkafka does not expose rd_kafka_assignment_lost().
-const FENCING = new Set<number>([
-  E.ERR_ILLEGAL_GENERATION,
-  E.ERR_UNKNOWN_MEMBER_ID,
-  E.ERR_FENCED_INSTANCE_ID,
-  E.ERR__ASSIGNMENT_LOST,
-  E.ERR_FENCED_MEMBER_EPOCH,
-  E.ERR_STALE_MEMBER_EPOCH,
-]);
-
-export function isFencingError(err: unknown): boolean {
-  return typeof (err as { code?: unknown })?.code === 'number' && FENCING.has((err as { code: number }).code);
-}
-
 /** librdkafka's fatal errors: the client instance cannot be used any more. */
 export function isFatalError(err: unknown): boolean {
   const e = err as { code?: unknown; isFatal?: unknown };

@@ -33,9 +33,15 @@ export function onShutdownSignals(
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
-  // The same orderly stop, started by the program itself, ending with `exitCode`.
+  // The same orderly stop, started by the program itself, ending with `exitCode`. If a stop is
+  // already running (a fatal error while stopping), the program cannot finish it any better:
+  // exit with the program's code, not as if a second signal had come.
   return (reason, exitCode) => {
     code = exitCode;
+    if (stopping) {
+      log.warn({ reason, exitCode }, 'stopping already; exiting now');
+      process.exit(exitCode);
+    }
     handler(reason);
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConsumerProcess } from '../support/consumer-process';
+import { ConsumerProcess, metricValue } from '../support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
 import { allProcessed, duplicates, processedCounts, waitForOwnership } from '../support/group';
 
@@ -23,7 +23,7 @@ function revokedSince(c: ConsumerProcess, from: number): number[] {
  * Drives one group through join, join, graceful leave, recording for every consumer what it owned
  * before and after each step and what it revoked in between.
  */
-async function scaleUpAndDown(env: Record<string, string>, processingMs = 2): Promise<Step[]> {
+async function scaleUpAndDown(env: Record<string, string>, processingMs = 2): Promise<{ steps: Step[]; pauses: string }> {
   const topic = uniqueName('proto');
   await createTopic(topic, PARTITIONS);
   // Work per message, a backlog before each change and messages arriving throughout it: the
@@ -68,7 +68,15 @@ async function scaleUpAndDown(env: Record<string, string>, processingMs = 2): Pr
       return [a, b];
     });
     assert.equal(duplicates(processedCounts(group)), 0, 'graceful rebalances deliver nothing twice');
-    return steps;
+    // What the members report as their own pauses (lab_consumer_rebalance_pause_seconds).
+    const pauses = await Promise.all(
+      [a, b].map(async (m) => {
+        const text = await m.metrics();
+        const sum = metricValue(text, 'lab_consumer_rebalance_pause_seconds_sum') ?? 0;
+        return `${m.name} ${(sum * 1000).toFixed(1)} ms in ${metricValue(text, 'lab_consumer_rebalance_pause_seconds_count')} callbacks`;
+      }),
+    );
+    return { steps, pauses: pauses.join(', ') };
   } finally {
     await Promise.all(group.map((c) => c.kill()));
     await producer.close();
@@ -94,7 +102,8 @@ describe('rebalance protocols: every partition has exactly one owner after every
 
   for (const c of cases) {
     test(`${c.name}: ${c.incremental ? 'partitions that stay are never revoked' : 'every rebalance revokes everything'}`, async (t) => {
-      const steps = await scaleUpAndDown(c.env, c.processingMs);
+      const { steps, pauses } = await scaleUpAndDown(c.env, c.processingMs);
+      t.diagnostic(`rebalance pauses reported: ${pauses}`);
       for (const s of steps) {
         // waitForOwnership already required exactly one owner per partition; record what moved.
         t.diagnostic(`${s.label}: ${[...s.after].map(([n, ps]) => `${n}=[${ps.join(',')}]`).join(' ')}; revoked ${[...s.revoked].map(([n, ps]) => `${n}:[${ps.join(',')}]`).join(' ')}`);

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync, writeFileSync, openSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,12 @@ import { waitFor } from './wait';
 export interface Broker {
   bootstrap: string;
   logFile: string;
+  /** Stops the broker for good and removes its data. */
   stop(): Promise<void>;
+  /** Stops the broker process but keeps its data: an outage. `restart()` ends it. */
+  halt(): Promise<void>;
+  /** Starts the halted broker again on the same port with the same data. */
+  restart(): Promise<void>;
 }
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -78,24 +83,42 @@ export async function startBroker(): Promise<Broker> {
   const clusterId = execFileSync('java', [...java, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim().split('\n').pop()!.trim();
   execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { stdio: 'ignore' });
   const logFile = path.join(dir, 'broker.log');
-  const out = openSync(logFile, 'a');
-  const proc: ChildProcess = spawn('java', [...java, 'kafka.Kafka', propsFile], { stdio: ['ignore', out, out] });
-  let exited = false;
-  proc.once('exit', () => (exited = true));
-
-  await waitFor(async () => exited || (await canConnect(port)), { timeoutMs: 60_000, what: 'the Kafka broker to listen' });
-  if (exited) throw new Error(`Kafka broker exited at start; see ${logFile}`);
+  let proc: ChildProcess | null = null;
+  let exited = true;
+  const launch = async () => {
+    const out = openSync(logFile, 'a');
+    const child = spawn('java', [...java, 'kafka.Kafka', propsFile], { stdio: ['ignore', out, out] });
+    closeSync(out);
+    proc = child;
+    exited = false;
+    child.once('exit', () => {
+      if (proc === child) exited = true;
+    });
+    await waitFor(async () => exited || (await canConnect(port)), { timeoutMs: 60_000, what: 'the Kafka broker to listen' });
+    if (exited) throw new Error(`Kafka broker exited at start; see ${logFile}`);
+  };
+  const halt = async () => {
+    const child = proc;
+    if (!child || exited) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await new Promise((r) => (exited ? r(null) : child.once('exit', r)));
+    clearTimeout(killer);
+    // The port is free again once nothing listens on it; a restart binds it anew.
+    await waitFor(async () => !(await canConnect(port)), { timeoutMs: 10_000, what: 'the halted broker to stop listening' });
+  };
+  await launch();
 
   return {
     bootstrap: `127.0.0.1:${port}`,
     logFile,
+    halt,
+    async restart() {
+      if (!exited) return;
+      await launch();
+    },
     async stop() {
-      if (!exited) {
-        proc.kill('SIGTERM');
-        const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-        await new Promise((r) => (exited ? r(null) : proc.once('exit', r)));
-        clearTimeout(killer);
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -12,8 +12,8 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function createTopic(topic: string, partitions: number): Promise<void> {
-  const admin = Kafka.AdminClient.create({ 'bootstrap.servers': brokers() });
+export async function createTopic(topic: string, partitions: number, bootstrap: string = brokers()): Promise<void> {
+  const admin = Kafka.AdminClient.create({ 'bootstrap.servers': bootstrap });
   try {
     await new Promise<void>((resolve, reject) =>
       admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1 }, 15_000, (err) => (err ? reject(err) : resolve())),
@@ -34,16 +34,19 @@ export class LabProducer {
   private seq = 0;
   private failures: string[] = [];
 
-  private constructor(private readonly topic: string) {
-    this.producer = new Kafka.Producer({ 'bootstrap.servers': brokers(), 'enable.idempotence': true, 'linger.ms': 1, 'message.max.bytes': 4_000_000, dr_cb: true });
+  private constructor(
+    private readonly topic: string,
+    bootstrap: string,
+  ) {
+    this.producer = new Kafka.Producer({ 'bootstrap.servers': bootstrap, 'enable.idempotence': true, 'linger.ms': 1, 'message.max.bytes': 4_000_000, dr_cb: true });
     this.producer.on('delivery-report', (err) => {
       if (err) this.failures.push(err.message);
     });
     this.producer.setPollInterval(20);
   }
 
-  static async connect(topic: string): Promise<LabProducer> {
-    const p = new LabProducer(topic);
+  static async connect(topic: string, bootstrap: string = brokers()): Promise<LabProducer> {
+    const p = new LabProducer(topic, bootstrap);
     await new Promise<void>((resolve, reject) => p.producer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
     return p;
   }

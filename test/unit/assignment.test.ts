@@ -16,6 +16,19 @@ describe('what a member owns and what it must commit', () => {
     assert.equal(a.joined, true);
   });
 
+  test('a member that lost its assignment is out of the group (not ready) until it is assigned again; a plain revocation keeps it in', () => {
+    const a = new Assignment();
+    a.assign([0, 1]);
+    a.beginRevoke([1]);
+    a.finishRevoke([1], 'revoke');
+    assert.equal(a.joined, true, 'a graceful revocation is part of membership');
+    a.beginRevoke([0]);
+    a.finishRevoke([0], 'lost');
+    assert.equal(a.joined, false, 'lost: no longer a member');
+    a.assign([0]);
+    assert.equal(a.joined, true);
+  });
+
   test('an empty assignment still means the member joined (it is idle)', () => {
     const a = new Assignment();
     assert.equal(a.joined, false);
@@ -24,17 +37,14 @@ describe('what a member owns and what it must commit', () => {
     assert.deepEqual(a.partitions(), []);
   });
 
-  test('only processed progress is committed, and the same offset is not committed twice', () => {
+  test('only processed progress is stored for the commit', () => {
     const a = new Assignment();
     a.assign([0, 1, 2]);
     a.processed(0, 41);
     a.processed(1, 7);
-    assert.deepEqual(a.pendingCommits([0, 1, 2]), [
-      { partition: 0, offset: 42 },
-      { partition: 1, offset: 8 },
-    ], 'offset + 1 of the last processed message; partition 2 processed nothing');
-    a.committed([{ partition: 0, offset: 42 }]);
-    assert.deepEqual(a.pendingCommits([0, 1]), [{ partition: 1, offset: 8 }]);
+    assert.equal(a.nextOffset(0), 42, 'offset + 1 of the last processed message');
+    assert.equal(a.nextOffset(1), 8);
+    assert.equal(a.nextOffset(2), null, 'partition 2 processed nothing');
   });
 
   test('from the start of a revocation the partition is no longer processed, and after it is gone', () => {
@@ -44,11 +54,11 @@ describe('what a member owns and what it must commit', () => {
     assert.equal(a.isActive(0), true);
     assert.equal(a.isActive(1), false);
     a.processed(1, 9);
-    assert.deepEqual(a.pendingCommits([1]), [{ partition: 1, offset: 10 }], 'the in-flight message finishing during revoke is still committed');
+    assert.equal(a.nextOffset(1), 10, 'the in-flight message finishing during revoke is still committed');
     assert.deepEqual(a.finishRevoke([1], 'revoke'), [1]);
     assert.deepEqual(a.partitions(), [0]);
     a.processed(1, 10);
-    assert.deepEqual(a.pendingCommits([1]), [], 'progress on a partition no longer owned is ignored');
+    assert.equal(a.nextOffset(1), null, 'progress on a partition no longer owned is ignored');
   });
 
   test('rebalances are counted by type and the duration runs from the first callback to the assignment', () => {
