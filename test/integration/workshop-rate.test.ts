@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConsumerProcess, endedAfterSuite, metricValue } from '../support/consumer-process';
 import { duplicates, processedCounts, waitForOwnership } from '../support/group';
-import { createTopic, uniqueName } from '../support/kafka';
+import { LatencyReference, createTopic, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
 
 const PARTITIONS = 12;
@@ -18,6 +18,7 @@ describe('at a workshop rate (20 messages/s) with no simulated work', () => {
     running.push(c);
     // Consumer first, so that every message it sees is produced while it already owns the partitions.
     await waitFor(async () => (await c.owned())?.length === PARTITIONS, { what: 'the consumer to own every partition' });
+    const reference = await LatencyReference.start(topic, PARTITIONS);
     const gen = await ConsumerProcess.start('gen', { KAFKA_TOPIC: topic, TOPIC_PARTITIONS: String(PARTITIONS), RATE: '20', LOG_LEVEL: 'info' }, 'loadgen');
     running.push(gen);
 
@@ -37,8 +38,17 @@ describe('at a workshop rate (20 messages/s) with no simulated work', () => {
     const warm = await snapshot(20);
     const end = await snapshot(warm.count + 150);
     const d = (k: keyof typeof end) => end[k] - warm[k];
+    const ours = d('le100') / d('count');
+    const bare = reference.within(100, 20);
+    await reference.stop();
     t.diagnostic(`${d('count')} messages: ${d('le10')} within 10 ms, ${d('le25')} within 25 ms, ${d('le50')} within 50 ms, ${d('le100')} within 100 ms`);
-    assert.ok(d('le100') >= 0.99 * d('count'), `${d('count') - d('le100')} of ${d('count')} messages took over 100 ms from production to processing`);
+    t.diagnostic(`a bare node-rdkafka reader on the same machine at the same time: ${(bare.share * 100).toFixed(1)} % of ${bare.count} within 100 ms`);
+    // 99 % within 100 ms; on a machine so busy that even a bare reader misses that, no more
+    // than 5 points below what the bare reader achieved.
+    assert.ok(
+      ours >= Math.min(0.99, bare.share - 0.05),
+      `${(ours * 100).toFixed(1)} % of messages processed within 100 ms of production (a bare reader: ${(bare.share * 100).toFixed(1)} %)`,
+    );
 
     // Messages keep arriving while it stops: the stop must not wait for a batch to fill.
     const started = Date.now();

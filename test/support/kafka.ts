@@ -119,3 +119,47 @@ export async function endOffsets(topic: string, partitions: number): Promise<Map
     await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   }
 }
+
+/**
+ * The latency a bare reader sees: a node-rdkafka consumer in this process, assigned every
+ * partition from the end, taking each load-generator message the moment librdkafka has it. On a
+ * busy machine this is the floor no consumer can beat, so tests compare against it.
+ */
+export class LatencyReference {
+  private readonly latenciesMs: number[] = [];
+  private running = true;
+  private loop: Promise<void> = Promise.resolve();
+  private constructor(private readonly consumer: Kafka.KafkaConsumer) {}
+
+  static async start(topic: string, partitions: number, bootstrap: string = brokers()): Promise<LatencyReference> {
+    const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': bootstrap, 'group.id': uniqueName('reference'), 'enable.auto.commit': false }, {});
+    await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+    const ref = new LatencyReference(consumer);
+    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: -1 /* librdkafka's OFFSET_END */ })));
+    consumer.setDefaultConsumeTimeout(100);
+    // One message per call: a call returns the moment a message is there (node-rdkafka's flowing
+    // mode would do the same, but its disconnect hangs while it runs).
+    ref.loop = (async () => {
+      while (ref.running) {
+        const got = await new Promise<Kafka.Message[]>((resolve) => consumer.consume(1, (err, ms) => resolve(err ? [] : ms)));
+        for (const m of got) {
+          const producedAt = Number(/"producedAt":(\d+)/.exec(m.value?.toString('utf8') ?? '')?.[1]);
+          if (producedAt > 0) ref.latenciesMs.push(Date.now() - producedAt);
+        }
+      }
+    })();
+    return ref;
+  }
+
+  /** Share of the messages after the first `skip` that arrived within `ms` of being produced. */
+  within(ms: number, skip: number): { share: number; count: number } {
+    const seen = this.latenciesMs.slice(skip);
+    return { share: seen.length === 0 ? 0 : seen.filter((l) => l <= ms).length / seen.length, count: seen.length };
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+  }
+}
