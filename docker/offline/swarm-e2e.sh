@@ -81,7 +81,7 @@ trap finish EXIT
 trap 'exit 130' INT TERM
 
 query() {
-  curl -fsS --max-time 5 "$prom/api/v1/query" --data-urlencode "query=$1" \
+  curl -fsS --max-time 5 "$prom/api/v1/query" --data-urlencode "query=$1" 2>/dev/null \
     | jq -r '.data.result[0].value[1] // ""' 2>/dev/null || echo ""
 }
 wait_for() {
