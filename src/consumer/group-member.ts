@@ -6,7 +6,7 @@ import type { ConsumerConfig } from './config';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
-import { consumerSettings } from './rdkafka-config';
+import { consumerSettings, groupInstanceId } from './rdkafka-config';
 import { parseStats, type StatsSnapshot } from './stats';
 import { describeKafkaError, isFatalError, isFencingError } from '../shared/kafka-errors';
 
@@ -362,7 +362,7 @@ export class GroupMember {
     // The log line naming the cause is emitted just before the error surfaces; give it a moment.
     setTimeout(() => {
       const reason = this.fatalReason ?? '';
-      const id = `group.instance.id "${this.clientId}"`;
+      const id = `group.instance.id "${groupInstanceId(this.clientId)}"`;
       let advice = 'the client cannot continue';
       if (/still used by another member/i.test(reason)) {
         advice =
@@ -374,7 +374,7 @@ export class GroupMember {
           `another consumer joined group ${this.config.groupId} with the same ${id} and fenced this one; ` +
           'give every replica its own CONSUMER_NAME (or leave it unset in compose), or set STATIC_MEMBERSHIP=off';
       }
-      this.log.fatal({ err: describeKafkaError(err), librdkafka: reason || undefined, groupInstanceId: this.config.staticMembership ? this.clientId : undefined }, `fatal Kafka error: ${advice}. Stopping.`);
+      this.log.fatal({ err: describeKafkaError(err), librdkafka: reason || undefined, groupInstanceId: this.config.staticMembership ? groupInstanceId(this.clientId) : undefined }, `fatal Kafka error: ${advice}. Stopping.`);
       this.onFatal(err);
     }, 100);
   }
