@@ -25,7 +25,7 @@ const MAX_CONNECT_BACKOFF_MS = 10_000;
 export class GroupMember {
   readonly assignment = new Assignment();
   readonly lifecycle: Lifecycle;
-  private readonly consumer: KafkaConsumer;
+  private consumer: KafkaConsumer;
   private rebalances: Promise<void> = Promise.resolve();
   private inFlight: Promise<void> | null = null;
   // Plain numbers, not an object per message: this is the hot path.
@@ -47,8 +47,19 @@ export class GroupMember {
   ) {
     this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
     this.batches = new BatchSizer(config.batchSize, config.processingMs);
-    const settings = consumerSettings(config, clientId);
-    this.consumer = new Kafka.KafkaConsumer(
+    this.consumer = this.newClient();
+  }
+
+  /**
+   * A new client, also after each failed connect: node-rdkafka registers its native callbacks
+   * (rebalance_cb, offset_commit_cb) on every connect() and removes them only in disconnect(), so a
+   * client that failed to connect and connects later would run each rebalance once per attempt
+   * (the second assign fails with ERR__CONFLICT). Seen on Docker Swarm, where nothing holds the
+   * consumer back until Kafka is healthy.
+   */
+  private newClient(): KafkaConsumer {
+    const settings = consumerSettings(this.config, this.clientId);
+    const consumer = new Kafka.KafkaConsumer(
       {
         ...settings.global,
         // node-rdkafka has no memberid(); librdkafka names it in its "cgrp" debug log, a few
@@ -68,12 +79,13 @@ export class GroupMember {
       },
       settings.topic,
     );
-    this.consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
-    this.consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
-    this.consumer.on('event.log', (line: { fac: string; message: string }) => this.onLibrdkafkaLog(line));
-    this.consumer.on('disconnected', () => {
+    consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
+    consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
+    consumer.on('event.log', (line: { fac: string; message: string }) => this.onLibrdkafkaLog(line));
+    consumer.on('disconnected', () => {
       this.connected = false;
     });
+    return consumer;
   }
 
   /** Connected, in the group, and at least one broker reachable. */
@@ -108,6 +120,7 @@ export class GroupMember {
       } catch (err) {
         const backoff = Math.min(MAX_CONNECT_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
         this.log.warn({ attempt, retryInMs: backoff, err: describeKafkaError(err) }, 'cannot reach Kafka; retrying');
+        if (!this.consumer.isConnected()) this.consumer = this.newClient();
         await new Promise((r) => setTimeout(r, backoff));
       }
     }

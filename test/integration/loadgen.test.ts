@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, test } from 'node:test';
-import { freePort } from '../support/broker';
+import { freePort, openForwarder } from '../support/broker';
 import { ConsumerProcess, metricValue, endedAfterSuite } from '../support/consumer-process';
 import { brokers, createTopic, endOffsets, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
@@ -71,14 +70,7 @@ describe('the load generator', () => {
     const gen = await ConsumerProcess.start('gen', { KAFKA_BROKERS: `127.0.0.1:${port}`, KAFKA_TOPIC: topic, TOPIC_PARTITIONS: '2', RATE: '100', LOG_LEVEL: 'info' }, 'loadgen');
     running.push(gen);
     await waitFor(() => gen.lines.some((l) => l.msg === 'cannot reach Kafka or create the topic; retrying'), { timeoutMs: 30_000, what: 'a failed connect attempt' });
-    const [host, brokerPort] = brokers().split(',')[0].split(':');
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(Number(brokerPort), host);
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+    const proxy = await openForwarder(port, brokers());
     try {
       await gen.waitReady();
       const counted = async () => {
