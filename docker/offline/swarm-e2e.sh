@@ -263,11 +263,15 @@ produced=$(query "sum(lab_producer_messages_total{topic=\"$topic\"})")
 processed=$(query "sum(last_over_time(lab_consumer_messages_processed_total{topic=\"$topic\"}[1h]))")
 gaps=$(query "sum(last_over_time(lab_consumer_sequence_gaps_total{topic=\"$topic\"}[1h]))"); gaps=${gaps:-0}
 redelivered=$(query "sum(last_over_time(lab_consumer_redeliveries_total{topic=\"$topic\"}[1h]))"); redelivered=${redelivered:-0}
+# A rebalance handled twice (a client that connected after failed attempts, node-rdkafka
+# re-registering its callbacks) shows as a failed rebalance.
+rebalance_errors=$(query "sum(last_over_time(lab_consumer_rebalance_events_total{type=\"error\"}[1h])) or vector(0)"); rebalance_errors=${rebalance_errors:-0}
 [[ -n $produced ]] && awk -v p="$produced" 'BEGIN { exit !(p > 0) }' || fail "nothing was produced"
 duplicates=$(awk -v p="$produced" -v c="${processed:-0}" 'BEGIN { print c - p }')
-log "produced=$produced processed=$processed duplicates=$duplicates (of which a replica recognised $redelivered) gaps=$gaps"
+log "produced=$produced processed=$processed duplicates=$duplicates (of which a replica recognised $redelivered) gaps=$gaps failed rebalances=$rebalance_errors"
 awk -v d="$duplicates" 'BEGIN { exit !(d >= 0) }' || fail "processed $processed < produced $produced: messages went unprocessed"
 awk -v g="$gaps" 'BEGIN { exit !(g == 0) }' || fail "$gaps sequence gaps: messages were lost"
+awk -v e="$rebalance_errors" 'BEGIN { exit !(e == 0) }' || fail "$rebalance_errors rebalances failed in the replicas"
 
 printf 'nodes=%s consumers=%s partitions=%s\nnode_loss_to_all_partitions_owned_seconds=%s\nnode_loss_to_replacements_running_seconds=%s\nproduced=%s\nprocessed=%s\nduplicates=%s\ngaps=%s\nrun_seconds=%s\n' \
   "${#nodes[@]}" "$consumers" "$TOPIC_PARTITIONS" "$owned_s" "$replaced_s" "$produced" "$processed" "$duplicates" "$gaps" "$(elapsed "$run_start" "$(now)")"
