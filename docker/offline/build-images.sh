@@ -4,6 +4,9 @@
 #   node:20.19-bookworm-slim  Debian minbase + this machine's node 20 and npm
 #   apache/kafka:4.3.1        Debian's JRE + the broker jars from Maven Central
 #   prom/prometheus:v2.53.3   Debian's prometheus package (an older 2.x binary; same flags and API)
+#   registry:2                Debian's docker-registry package (the same Distribution registry)
+# and, for the multi-host test only (swarm-e2e.sh), lab-offline/swarm-node:local: a Docker engine
+# from Debian's docker.io to run inside a container, one per simulated laptop.
 # grafana/grafana has no Debian package and cannot be built here; offline runs leave it out.
 # An image that already exists (pulled, or built before) is kept; FORCE=1 rebuilds the stand-ins.
 # debootstrap trees are cached as tarballs in .cache/offline (git-ignored).
@@ -16,6 +19,8 @@ mkdir -p "$cache"
 NODE_IMAGE=${NODE_IMAGE:-node:20.19-bookworm-slim}
 KAFKA_IMAGE=${KAFKA_IMAGE:-apache/kafka:4.3.1}
 PROMETHEUS_IMAGE=${PROMETHEUS_IMAGE:-prom/prometheus:v2.53.3}
+REGISTRY_IMAGE=${REGISTRY_IMAGE:-registry:2}
+SWARM_NODE_IMAGE=lab-offline/swarm-node:local
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 scratch=()
@@ -118,13 +123,24 @@ build_prometheus() {
   docker build -q -t "$PROMETHEUS_IMAGE" "$ctx" >/dev/null
 }
 
+# The Dockerfiles install Debian packages with apt inside the build, from the stand-in base.
+build_debian() {
+  local image=$1 dir=$2
+  if have_image "$image"; then log "$image present, kept"; return; fi
+  base_image minbase ca-certificates
+  log "building $image from Debian packages"
+  docker build -q -t "$image" "$here/$dir" >/dev/null
+}
+
 targets=("$@"); [[ ${#targets[@]} -gt 0 ]] || targets=(node kafka prometheus)
 for t in "${targets[@]}"; do
   case $t in
     node) build_node ;;
     kafka) build_kafka ;;
     prometheus) build_prometheus ;;
-    *) log "unknown stand-in: $t (node, kafka, prometheus)"; exit 2 ;;
+    registry) build_debian "$REGISTRY_IMAGE" registry ;;
+    swarm-node) build_debian "$SWARM_NODE_IMAGE" swarm-node ;;
+    *) log "unknown stand-in: $t (node, kafka, prometheus, registry, swarm-node)"; exit 2 ;;
   esac
 done
-docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -E "^(${NODE_IMAGE}|${KAFKA_IMAGE}|${PROMETHEUS_IMAGE})\s" >&2 || true
+docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -E "^(${NODE_IMAGE}|${KAFKA_IMAGE}|${PROMETHEUS_IMAGE}|${REGISTRY_IMAGE}|${SWARM_NODE_IMAGE})\s" >&2 || true

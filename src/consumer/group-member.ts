@@ -7,7 +7,7 @@ import type { ConsumerConfig } from './config';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
-import { consumerSettings } from './rdkafka-config';
+import { consumerSettings, groupInstanceId } from './rdkafka-config';
 import { RebalanceHandler } from './rebalance-handler';
 import { parseStats, type StatsSnapshot } from './stats';
 import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
@@ -29,8 +29,8 @@ const MAX_CONNECT_BACKOFF_MS = 10_000;
 export class GroupMember {
   readonly assignment = new Assignment();
   readonly lifecycle: Lifecycle;
-  private readonly consumer: KafkaConsumer;
-  private readonly rebalances: RebalanceHandler;
+  private consumer!: KafkaConsumer;
+  private rebalances!: RebalanceHandler;
   private inFlight: Promise<void> | null = null;
   // Plain numbers, not an object per message: this is the hot path.
   private inFlightPartition = -1;
@@ -55,9 +55,20 @@ export class GroupMember {
     this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
     this.batches = new BatchSizer(config.batchSize, config.processingMs);
     this.commitErrors = new CommitErrorLog(log);
-    const settings = consumerSettings(config, clientId);
+    this.newClient();
+  }
+
+  /**
+   * A new client (and its rebalance handler), also after each failed connect: node-rdkafka
+   * registers its native callbacks (rebalance_cb, offset_commit_cb) on every connect() and removes
+   * them only in disconnect(), so a client that failed to connect and connects later would run
+   * each rebalance once per attempt (the second assign fails with ERR__CONFLICT). Seen on Docker
+   * Swarm, where nothing holds the consumer back until Kafka is healthy.
+   */
+  private newClient(): void {
+    const settings = consumerSettings(this.config, this.clientId);
     let rebalanceCallback: RebalanceHandler['callback'] = () => undefined;
-    this.consumer = new Kafka.KafkaConsumer(
+    const consumer = new Kafka.KafkaConsumer(
       {
         ...settings.global,
         // node-rdkafka has no memberid(); librdkafka names it in its "cgrp" debug log, a few
@@ -73,17 +84,18 @@ export class GroupMember {
       },
       settings.topic,
     );
-    this.rebalances = new RebalanceHandler(config, this.consumer, this.assignment, processor.sequences, metrics, log, {
+    this.consumer = consumer;
+    this.rebalances = new RebalanceHandler(this.config, consumer, this.assignment, this.processor.sequences, this.metrics, this.log, {
       inFlight: () => this.inFlight,
       storeOffsets: (partitions) => this.storeOffsets(partitions),
       memberId: () => this.member,
       changed: () => this.metrics.state(this.lifecycle.state, this.ready()),
     });
     rebalanceCallback = this.rebalances.callback;
-    this.consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
-    this.consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
-    this.consumer.on('event.log', (line: { fac: string; message: string }) => this.onLibrdkafkaLog(line));
-    this.consumer.on('disconnected', () => {
+    consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
+    consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
+    consumer.on('event.log', (line: { fac: string; message: string }) => this.onLibrdkafkaLog(line));
+    consumer.on('disconnected', () => {
       this.connected = false;
     });
   }
@@ -120,6 +132,7 @@ export class GroupMember {
       } catch (err) {
         const backoff = Math.min(MAX_CONNECT_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
         this.log.warn({ attempt, retryInMs: backoff, err: describeKafkaError(err) }, 'cannot reach Kafka; retrying');
+        if (!this.consumer.isConnected()) this.newClient();
         await new Promise((r) => setTimeout(r, backoff));
       }
     }
@@ -336,7 +349,7 @@ export class GroupMember {
     // The log line naming the cause is emitted just before the error surfaces; give it a moment.
     setTimeout(() => {
       const reason = this.fatalReason ?? '';
-      const id = `group.instance.id "${this.clientId}"`;
+      const id = `group.instance.id "${groupInstanceId(this.clientId)}"`;
       let advice = 'the client cannot continue';
       if (/still used by another member/i.test(reason)) {
         advice =
@@ -348,7 +361,7 @@ export class GroupMember {
           `another consumer joined group ${this.config.groupId} with the same ${id} and fenced this one; ` +
           'give every replica its own CONSUMER_NAME (or leave it unset in compose), or set STATIC_MEMBERSHIP=off';
       }
-      this.log.fatal({ err: describeKafkaError(err), librdkafka: reason || undefined, groupInstanceId: this.config.staticMembership ? this.clientId : undefined }, `fatal Kafka error: ${advice}. Stopping.`);
+      this.log.fatal({ err: describeKafkaError(err), librdkafka: reason || undefined, groupInstanceId: this.config.staticMembership ? groupInstanceId(this.clientId) : undefined }, `fatal Kafka error: ${advice}. Stopping.`);
       this.onFatal(err);
     }, 100);
   }

@@ -33,7 +33,7 @@ export function consumerSettings(c: ConsumerConfig, clientId: string): { global:
   if (c.staticMembership) {
     // Stable per replica: compose names replicas lab-consumer-1, -2, ... and a restarted
     // container keeps its name, so it comes back as the same member.
-    global['group.instance.id'] = clientId;
+    global['group.instance.id'] = groupInstanceId(clientId);
   }
   if (c.groupProtocol === 'classic') {
     global['partition.assignment.strategy'] = c.assignmentStrategy;
@@ -44,4 +44,13 @@ export function consumerSettings(c: ConsumerConfig, clientId: string): { global:
     global: global as ConsumerGlobalConfig,
     topic: { 'auto.offset.reset': c.autoOffsetReset },
   };
+}
+
+/**
+ * The replica name as a group instance id. Kafka accepts only ASCII letters, digits, '.', '_' and
+ * '-' there (as in topic names) and refuses the join otherwise: Swarm's "consumer.3@laptop-bob"
+ * becomes "consumer.3_laptop-bob".
+ */
+export function groupInstanceId(replicaName: string): string {
+  return replicaName.replace(/[^a-zA-Z0-9._-]/g, '_');
 }

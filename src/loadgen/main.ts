@@ -20,18 +20,27 @@ export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
   const log = createLogger(config.logLevel, { program: 'loadgen' });
   const metrics = new LoadgenMetrics(config.topic);
 
-  const producer: Producer = new Kafka.Producer({
-    'bootstrap.servers': config.brokers,
-    'client.id': clientId,
-    // Idempotence keeps per-partition order and prevents duplicates from producer retries, so any
-    // redelivery a consumer counts comes from the consumer side.
-    'enable.idempotence': true,
-    'linger.ms': 5,
-    dr_cb: true,
-    ...securitySettings(config.security),
-  });
-  producer.on('event.error', (err) => log.error({ err: describeKafkaError(err) }, 'kafka client error'));
-  const admin = new TopicAdmin(config, clientId, producer);
+  // A new client after each failed connect: node-rdkafka registers its native callbacks (delivery
+  // reports among them) on every connect() and removes them only in disconnect(), which a client
+  // that never connected refuses; reusing it, every delivery would be reported, and counted, once
+  // more per failed attempt (seen on Docker Swarm, where nothing holds the load generator back
+  // until Kafka is healthy).
+  const newProducer = (): Producer => {
+    const p = new Kafka.Producer({
+      'bootstrap.servers': config.brokers,
+      'client.id': clientId,
+      // Idempotence keeps per-partition order and prevents duplicates from producer retries, so any
+      // redelivery a consumer counts comes from the consumer side.
+      'enable.idempotence': true,
+      'linger.ms': 5,
+      dr_cb: true,
+      ...securitySettings(config.security),
+    });
+    p.on('event.error', (err) => log.error({ err: describeKafkaError(err) }, 'kafka client error'));
+    return p;
+  };
+  let producer = newProducer();
+  let admin = new TopicAdmin(config, clientId, producer);
   let generator: Generator | null = null;
 
   const app = loadgenHttpApp(
@@ -90,6 +99,11 @@ export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
     } catch (err) {
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
       log.warn({ attempt, retryInMs: backoff, err: describeKafkaError(err) }, 'cannot reach Kafka or create the topic; retrying');
+      if (!producer.isConnected()) {
+        admin.close();
+        producer = newProducer();
+        admin = new TopicAdmin(config, clientId, producer);
+      }
       await new Promise((r) => setTimeout(r, backoff));
     }
   }

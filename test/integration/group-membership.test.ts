@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { freePort, openForwarder } from '../support/broker';
 import { ConsumerProcess, metricValue, endedAfterSuite } from '../support/consumer-process';
-import { LabProducer, createTopic, uniqueName } from '../support/kafka';
+import { LabProducer, brokers, createTopic, uniqueName } from '../support/kafka';
 import { allProcessed, ownership, waitForOwnership } from '../support/group';
 import { waitFor } from '../support/wait';
 
@@ -76,4 +77,27 @@ describe('consumers in one group share the partitions', () => {
     await waitFor(async () => (await owner.metrics()).includes(`consumer_id="${memberId}"`), { what: 'kafka_consumergroup_group_lag labelled with the member id' });
     assert.notEqual((await idle[0].status()).memberId, memberId, 'each member has its own id');
   });
+
+  test('a consumer that could not reach Kafka at first handles each rebalance once when Kafka answers', async () => {
+    // On Docker Swarm nothing waits for Kafka to be healthy: a consumer's first attempts fail.
+    const topic = uniqueName('late');
+    await createTopic(topic, 4);
+    const port = await freePort();
+    const c = await ConsumerProcess.start('c', { KAFKA_BROKERS: `127.0.0.1:${port}`, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), LOG_LEVEL: 'info' });
+    running.push(c);
+    await waitFor(() => c.lines.some((l) => l.msg === 'cannot reach Kafka; retrying'), { timeoutMs: 30_000, what: 'a failed connect attempt' });
+    const proxy = await openForwarder(port, brokers());
+    try {
+      await c.waitReady(60_000);
+      await waitFor(async () => metricValue(await c.metrics(), 'lab_consumer_assigned_partitions') === 4, { what: 'all four partitions' });
+      await new Promise((r) => setTimeout(r, 1000));
+      const m = await c.metrics();
+      assert.equal(metricValue(m, 'lab_consumer_rebalance_events_total', { type: 'assign' }), 1, 'one assignment, handled once');
+      assert.equal(metricValue(m, 'lab_consumer_rebalance_events_total', { type: 'error' }) ?? 0, 0, 'no rebalance handled twice (ERR__CONFLICT)');
+      assert.ok(!c.lines.some((l) => l.msg === 'rebalance handling failed'));
+    } finally {
+      proxy.close();
+    }
+  });
 });
+

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { freePort, openForwarder } from '../support/broker';
 import { ConsumerProcess, metricValue, endedAfterSuite } from '../support/consumer-process';
-import { createTopic, uniqueName } from '../support/kafka';
+import { brokers, createTopic, endOffsets, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
 
 function perPartitionSequencesAreGapFree(c: ConsumerProcess): boolean {
@@ -60,4 +61,30 @@ describe('the load generator', () => {
     await gen.exit();
     assert.equal(gen.exitCode, 0);
   });
+
+  test('when Kafka answers only after a failed connect attempt, each delivered message is counted once', async () => {
+    // On Docker Swarm nothing waits for Kafka to be healthy: the load generator's first attempts fail.
+    // Nothing listens on `port` at first; after one failed attempt it forwards to the broker.
+    const topic = uniqueName('lg-late');
+    const port = await freePort();
+    const gen = await ConsumerProcess.start('gen', { KAFKA_BROKERS: `127.0.0.1:${port}`, KAFKA_TOPIC: topic, TOPIC_PARTITIONS: '2', RATE: '100', LOG_LEVEL: 'info' }, 'loadgen');
+    running.push(gen);
+    await waitFor(() => gen.lines.some((l) => l.msg === 'cannot reach Kafka or create the topic; retrying'), { timeoutMs: 30_000, what: 'a failed connect attempt' });
+    const proxy = await openForwarder(port, brokers());
+    try {
+      await gen.waitReady();
+      const counted = async () => {
+        const m = await gen.metrics();
+        return (metricValue(m, 'lab_producer_messages_total', { partition: '0' }) ?? 0) + (metricValue(m, 'lab_producer_messages_total', { partition: '1' }) ?? 0);
+      };
+      await waitFor(async () => (await counted()) > 50, { what: 'messages produced' });
+      await gen.http('PUT', '/rate', '0');
+      const inKafka = async () => [...(await endOffsets(topic, 2)).values()].reduce((a, b) => a + b, 0);
+      await waitFor(async () => (await counted()) === (await inKafka()) && (await inKafka()) > 0, { timeoutMs: 10_000, intervalMs: 500, what: 'the produced count to equal the messages in the topic' })
+        .catch(async (err) => assert.fail(`counted ${await counted()} produced, the topic holds ${await inKafka()}: ${err}`));
+    } finally {
+      proxy.close();
+    }
+  });
 });
+

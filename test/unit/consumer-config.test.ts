@@ -83,6 +83,12 @@ describe('librdkafka settings', () => {
     assert.ok(!('group.instance.id' in off));
   });
 
+  test("a replica name with characters Kafka refuses in a group instance id (Swarm's consumer.3@laptop-bob) joins with them replaced", () => {
+    const swarm = consumerSettings(loadConsumerConfig({ STATIC_MEMBERSHIP: 'on' }), 'consumer.3@laptop-bob').global as Record<string, unknown>;
+    assert.equal(swarm['group.instance.id'], 'consumer.3_laptop-bob');
+    assert.equal(swarm['client.id'], 'consumer.3@laptop-bob', 'the client id, the name on the dashboard, is unchanged');
+  });
+
   test('the prefetch buffer is small and refills at once, unless configured otherwise', () => {
     const defaults = consumerSettings(loadConsumerConfig({}), 'c').global as Record<string, unknown>;
     assert.equal(defaults['queued.max.messages.kbytes'], 4096);
