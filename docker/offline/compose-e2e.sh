@@ -35,6 +35,7 @@ if [[ $GROUP_PROTOCOL == consumer ]]; then
   env_file=(--env-file "$env_copy")
 fi
 topic=lab-events
+group=lab-group
 prom=http://localhost:9090
 producer=http://localhost:8080
 
@@ -46,8 +47,6 @@ fail() { log "FAIL: $*"; exit 1; }
 # Failures that need not stop the run: reported, and the exit status is 1, after the measurements.
 problems=()
 problem() { log "PROBLEM: $*"; problems+=("$*"); }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 finish() {
   local rc=$?
@@ -66,36 +65,8 @@ finish() {
   exit $rc
 }
 
-# The value of an instant query that returns one sample ("" when it returns none).
-query() {
-  curl -fsS --max-time 5 "$prom/api/v1/query" --data-urlencode "query=$1" \
-    | jq -r '.data.result[0].value[1] // ""' 2>/dev/null || echo ""
-}
-
-# Polls `query` until it returns `want` (compared as numbers); returns 1 after `timeout` seconds.
-wait_for() {
-  local what=$1 expr=$2 want=$3 timeout=${4:-90} start got
-  start=$(now)
-  while :; do
-    got=$(query "$expr")
-    if [[ -n $got ]] && awk -v g="$got" -v w="$want" 'BEGIN { exit !(g + 0 == w + 0) }'; then
-      return 0
-    fi
-    if awk -v s="$start" -v t="$timeout" -v n="$(now)" 'BEGIN { exit !(n - s > t) }'; then
-      log "timed out after ${timeout}s waiting for $what: $expr = '${got}', want $want"
-      return 1
-    fi
-    sleep 0.5
-  done
-}
-
-assigned="lab_consumer_partition_assigned{topic=\"$topic\"}"
-group=lab-group
-members="lab_group_members{group=\"$group\"}"
-# Partitions the coordinator assigned that the assigned replica does not claim, and the reverse:
-# 0 and 0 when the two views agree.
-coordinator_only="count(lab_group_partition_owner{group=\"$group\",topic=\"$topic\"} unless on (partition, member) label_replace($assigned, \"member\", \"\$1\", \"consumer\", \"(.*)\")) or vector(0)"
-split_view="count($assigned unless on (partition, consumer) label_replace(lab_group_partition_owner{group=\"$group\",topic=\"$topic\"}, \"consumer\", \"\$1\", \"member\", \"(.*)\")) or vector(0)"
+# shellcheck source=prom-queries.sh
+. "$here/prom-queries.sh"
 
 # Every partition has exactly one owner, the owners are exactly the `replicas` live replicas,
 # and each of them is scraped.
@@ -109,7 +80,7 @@ assert_ownership() {
   # The coordinator's view, through the observer: the same members, every partition owned, and
   # each assignment claimed by the replica it went to.
   wait_for "members (coordinator)" "$members" "$replicas" "$timeout" || return 1
-  wait_for "partitions owned (coordinator)" "sum(lab_group_partition_owned{group=\"$group\",topic=\"$topic\"})" "$TOPIC_PARTITIONS" "$timeout" || return 1
+  wait_for "partitions owned (coordinator)" "$owned" "$TOPIC_PARTITIONS" "$timeout" || return 1
   wait_for "coordinator and replicas agree" "$coordinator_only" 0 "$timeout" || return 1
   wait_for "no replica claims a partition the coordinator gave away" "$split_view" 0 "$timeout" || return 1
   # Held for a few scrapes, not a single lucky sample mid-rebalance.
@@ -211,7 +182,7 @@ wait_for "1 member (coordinator)" "$members" 1 60 || fail "the coordinator still
 visible_pause=$(elapsed "$t0" "$(now)")
 visible_pause_delay=$(detected_to_visible left)
 log "MEASURE pause-to-visible: ${visible_pause}s from 'docker pause' to the member gone through the observer (observer saw it ${visible_pause_delay}s before)"
-wait_for "partitions owned by the other replica (coordinator)" "sum(lab_group_partition_owned{group=\"$group\",topic=\"$topic\"})" "$TOPIC_PARTITIONS" 60 \
+wait_for "partitions owned by the other replica (coordinator)" "$owned" "$TOPIC_PARTITIONS" 60 \
   || fail "the paused replica's partitions were not reassigned"
 log "docker unpause $zombie_name"
 t0=$(now)

@@ -50,8 +50,8 @@ tmp=$(mktemp -d /tmp/swarm-e2e.XXXXXX)
 
 log() { printf '[swarm-e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=prom-queries.sh
+. "$here/prom-queries.sh"
 # The docker CLI of this machine, talking to one simulated laptop's engine (its socket is
 # bind-mounted out of the node's container).
 on() { local node=$1; shift; DOCKER_HOST="unix://$tmp/$node/docker.sock" docker "$@"; }
@@ -80,31 +80,6 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-query() {
-  curl -fsS --max-time 5 "$prom/api/v1/query" --data-urlencode "query=$1" 2>/dev/null \
-    | jq -r '.data.result[0].value[1] // ""' 2>/dev/null || echo ""
-}
-wait_for() {
-  local what=$1 expr=$2 want=$3 timeout=${4:-90} start got
-  start=$(now)
-  while :; do
-    got=$(query "$expr")
-    if [[ -n $got ]] && awk -v g="$got" -v w="$want" 'BEGIN { exit !(g + 0 == w + 0) }'; then
-      return 0
-    fi
-    if awk -v s="$start" -v t="$timeout" -v n="$(now)" 'BEGIN { exit !(n - s > t) }'; then
-      log "timed out after ${timeout}s waiting for $what: $expr = '${got}', want $want"
-      return 1
-    fi
-    sleep 0.5
-  done
-}
-
-assigned="lab_consumer_partition_assigned{topic=\"$topic\"}"
-members="lab_group_members{group=\"$group\"}"
-owned="sum(lab_group_partition_owned{group=\"$group\",topic=\"$topic\"})"
-coordinator_only="count(lab_group_partition_owner{group=\"$group\",topic=\"$topic\"} unless on (partition, member) label_replace($assigned, \"member\", \"\$1\", \"consumer\", \"(.*)\")) or vector(0)"
-split_view="count($assigned unless on (partition, consumer) label_replace(lab_group_partition_owner{group=\"$group\",topic=\"$topic\"}, \"consumer\", \"\$1\", \"member\", \"(.*)\")) or vector(0)"
 
 # Every partition has exactly one owner among `replicas` scraped replicas, in both views.
 assert_ownership() {
