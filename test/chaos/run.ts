@@ -1,0 +1,388 @@
+/**
+ * The chaos test (`npm run chaos`): three replicas of the consumer under continuous production
+ * from the load generator, a real Kafka broker, and a seeded random order of faults: kill -9,
+ * SIGTERM and restart, SIGSTOP past the session timeout then SIGCONT, and a broker restart. After
+ * each step the group must settle with every partition owned exactly once, everything produced so
+ * far must get processed, and no committed offset may move back. At the end every offset of every
+ * partition must have been processed at least once, and every duplicate must lie where a fault
+ * left processed work uncommitted (see audit.ts).
+ *
+ * CHAOS_SEED replays an order of steps and victims; CHAOS_PROTOCOLS (classic,consumer) and
+ * CHAOS_STEPS (per protocol) narrow a replay. Timing is the machine's, so a replay repeats the
+ * faults, not every interleaving.
+ */
+import { startBroker, type Broker } from '../support/broker';
+import { ConsumerProcess, type LogLine } from '../support/consumer-process';
+import { waitForOwnership } from '../support/group';
+import { LatencyProbe } from '../support/probe';
+import { committedOffsets, createTopic, endOffsets, uniqueName } from '../support/kafka';
+import { waitFor } from '../support/wait';
+import { audit, type AuditResult, processings, missingOffsets, seededRandom, shuffled, uncommittedWindows, type ProcessedRecord, type UncommittedWindow } from './audit';
+
+const PARTITIONS = 6;
+const REPLICAS = ['c1', 'c2', 'c3'];
+// Half the replicas process synchronously (PROCESSING_MS=0: batches are prefetched while one is
+// processed), the others await simulated work, so a revocation can land mid-message.
+const PROCESSING_MS: Record<string, string> = { c1: '0', c2: '2', c3: '0' };
+const RATE = 150;
+// The classic members' session and the test broker's KIP-848 session (group.consumer.session.timeout.ms).
+const SESSION_TIMEOUT_MS = 6000;
+// Faults that outlast the session: the group moves on without the member, or every member loses its place.
+const PAUSE_MS = SESSION_TIMEOUT_MS + 2000;
+const OUTAGE_MS = SESSION_TIMEOUT_MS + 2000;
+const SETTLE_TIMEOUT_MS = 60_000;
+
+const FAULTS = ['kill -9', 'SIGTERM and restart', 'SIGSTOP past the session', 'broker restart'] as const;
+type Fault = (typeof FAULTS)[number];
+type Protocol = 'classic' | 'consumer';
+
+interface StepResult {
+  step: number;
+  fault: Fault;
+  victim: string;
+  /** From the fault (or, for SIGSTOP, from SIGCONT; for the broker, from its restart) to one owner per partition. */
+  settleMs: number;
+  /** SIGSTOP only: from SIGSTOP to the other members owning every partition. */
+  takeoverMs?: number;
+  /** SIGSTOP only: messages the thawed member processed before it learnt it had been fenced. */
+  afterThaw?: number;
+  /** Processed but not committed when the fault struck: what may be processed again. */
+  uncommitted: number;
+  /** Broker restart only: the slowest /healthz answer of any replica from the halt to the group settling. */
+  healthzWorstMs?: number;
+}
+
+/** An invariant did not hold. */
+class ChaosFailure extends Error {}
+/** A CHAOS_* variable has a value we do not accept. */
+class UsageError extends Error {}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new ChaosFailure(message);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function processedIn(lines: LogLine[]): ProcessedRecord[] {
+  const out: ProcessedRecord[] = [];
+  for (const l of lines) if (l.msg === 'processed') out.push({ partition: l.partition as number, offset: l.offset as number, at: Date.parse(String(l.time)) });
+  return out;
+}
+
+/** One protocol's run: its own topic, group, replicas and load generator on the shared broker. */
+class ChaosRun {
+  private readonly topic = uniqueName('chaos');
+  private readonly group = uniqueName('chaos-g');
+  /** Every process started, dead or alive: the audit reads them all. */
+  private readonly started: ConsumerProcess[] = [];
+  private readonly live = new Map<string, ConsumerProcess>();
+  /** Processes this run ended on purpose; any other exit is a failure. */
+  private readonly ended = new Set<ConsumerProcess>();
+  private readonly windows: UncommittedWindow[] = [];
+  readonly steps: StepResult[] = [];
+  private loadgen: ConsumerProcess | null = null;
+  private committed = new Map<number, number>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly protocol: Protocol,
+    private readonly random: () => number,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  private env(name: string): Record<string, string> {
+    const env: Record<string, string> = {
+      KAFKA_BROKERS: this.broker.bootstrap,
+      KAFKA_TOPIC: this.topic,
+      KAFKA_GROUP_ID: this.group,
+      PROCESSING_MS: PROCESSING_MS[name],
+    };
+    if (this.protocol === 'consumer') env.GROUP_PROTOCOL = 'consumer';
+    else Object.assign(env, { SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS), HEARTBEAT_INTERVAL_MS: '1000' });
+    return env;
+  }
+
+  private async startReplica(name: string): Promise<ConsumerProcess> {
+    const c = await ConsumerProcess.start(name, this.env(name));
+    this.started.push(c);
+    this.live.set(name, c);
+    return c;
+  }
+
+  async setUp(): Promise<void> {
+    await createTopic(this.topic, PARTITIONS, this.broker.bootstrap);
+    for (const name of REPLICAS) await this.startReplica(name);
+    await this.settled(Date.now());
+    this.loadgen = await ConsumerProcess.start(
+      'loadgen',
+      { KAFKA_BROKERS: this.broker.bootstrap, KAFKA_TOPIC: this.topic, TOPIC_PARTITIONS: String(PARTITIONS), RATE: String(RATE), LOG_LEVEL: 'info' },
+      'loadgen',
+    );
+    this.started.push(this.loadgen);
+    await waitFor(async () => (await endOffsets(this.topic, PARTITIONS).then((e) => [...e.values()].every((o) => o > 0))), { what: 'the load generator to produce to every partition' });
+  }
+
+  async step(step: number, fault: Fault): Promise<void> {
+    const names = [...this.live.keys()];
+    const victim = fault === 'broker restart' ? 'broker' : names[Math.floor(this.random() * names.length)];
+    const before = this.windows.length;
+    let result: Omit<StepResult, 'uncommitted'>;
+    if (fault === 'kill -9') result = await this.kill(step, victim);
+    else if (fault === 'SIGTERM and restart') result = await this.terminate(step, victim);
+    else if (fault === 'SIGSTOP past the session') result = await this.pause(step, victim);
+    else result = await this.restartBroker(step);
+    const uncommitted = this.windows.slice(before).reduce((n, w) => n + w.to - w.from, 0);
+    this.steps.push({ ...result, uncommitted });
+    await this.caughtUp();
+    this.say(
+      `  step ${step} ${fault} (${victim}): settled in ${seconds(result.settleMs)}` +
+        (result.takeoverMs !== undefined ? ` after SIGCONT (the others took over ${seconds(result.takeoverMs)} after SIGSTOP; thawed, it processed ${result.afterThaw} before learning it was fenced)` : '') +
+        `; ${uncommitted} processed but uncommitted at the fault` +
+        (result.healthzWorstMs !== undefined ? `; slowest /healthz answer ${result.healthzWorstMs} ms` : ''),
+    );
+  }
+
+  private async kill(step: number, name: string): Promise<Omit<StepResult, 'uncommitted'>> {
+    const c = this.live.get(name)!;
+    this.ended.add(c);
+    const at = Date.now();
+    c.signal('SIGKILL');
+    await c.exit();
+    // Nobody else commits these partitions until the session expires: this is its last commit.
+    const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
+    this.windows.push(...uncommittedWindows(step, at, committed, c.processed()));
+    await this.startReplica(name);
+    return { step, fault: 'kill -9', victim: name, settleMs: await this.settled(at) };
+  }
+
+  private async terminate(step: number, name: string): Promise<Omit<StepResult, 'uncommitted'>> {
+    const c = this.live.get(name)!;
+    this.ended.add(c);
+    const at = Date.now();
+    c.signal('SIGTERM');
+    await c.exit(15_000).catch(() => undefined);
+    const took = Date.now() - at;
+    check(c.exitCode === 0 && took < 10_000, `step ${step}: ${name} exited ${c.exitCode ?? c.exitSignal} ${took} ms after SIGTERM (expected 0 within 10 s)`);
+    // A graceful stop commits what was processed: it leaves no window, so any duplicate is a failure.
+    await this.startReplica(name);
+    return { step, fault: 'SIGTERM and restart', victim: name, settleMs: await this.settled(at) };
+  }
+
+  private async pause(step: number, name: string): Promise<Omit<StepResult, 'uncommitted'>> {
+    const c = this.live.get(name)!;
+    const stoppedAt = Date.now();
+    c.signal('SIGSTOP');
+    try {
+      const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
+      const others = [...this.live.values()].filter((o) => o !== c);
+      await waitForOwnership(others, PARTITIONS, { timeoutMs: SETTLE_TIMEOUT_MS });
+      const takeoverMs = Date.now() - stoppedAt;
+      await sleep(Math.max(0, PAUSE_MS - takeoverMs));
+      const mark = c.lines.length;
+      const resumedAt = Date.now();
+      c.signal('SIGCONT');
+      // Until it learns it was fenced, a thawed member may still process what it had fetched: the
+      // window runs to its "lost" event.
+      const lost = await waitFor(() => {
+        const i = c.lines.findIndex((l, j) => j >= mark && l.event === 'lost');
+        return i >= 0 ? i + 1 : null;
+      }, { timeoutMs: 30_000, what: `${name} to count its partitions as lost after SIGCONT` });
+      this.windows.push(...uncommittedWindows(step, stoppedAt, committed, processedIn(c.lines.slice(0, lost))));
+      const afterThaw = processedIn(c.lines.slice(mark, lost)).length;
+      return { step, fault: 'SIGSTOP past the session', victim: name, settleMs: await this.settled(resumedAt), takeoverMs, afterThaw };
+    } finally {
+      c.signal('SIGCONT');
+    }
+  }
+
+  private async restartBroker(step: number): Promise<Omit<StepResult, 'uncommitted'>> {
+    const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
+    // Liveness as Kubernetes would probe it, on every replica, through the outage.
+    const probes = [...this.live.values()].map((c) => ({ name: c.name, probe: new LatencyProbe(`http://127.0.0.1:${c.port}/healthz`, { intervalMs: 50 }) }));
+    const haltedAt = Date.now();
+    await this.broker.halt();
+    await sleep(OUTAGE_MS);
+    await this.broker.restart();
+    const at = Date.now();
+    // Every member may have lost its place; what each processed until now may be processed again.
+    const before = [...this.live.values()].flatMap((c) => c.processed());
+    this.windows.push(...uncommittedWindows(step, haltedAt, committed, before));
+    const settleMs = await this.settled(at);
+    let healthzWorstMs = 0;
+    for (const { name, probe } of probes) {
+      const { worstMs, failures } = await probe.stop();
+      check(failures === 0, `step ${step}: ${name} failed ${failures} /healthz probes (2 s timeout) during the broker restart`);
+      healthzWorstMs = Math.max(healthzWorstMs, worstMs);
+    }
+    return { step, fault: 'broker restart', victim: 'broker', settleMs, healthzWorstMs };
+  }
+
+  /** Waits for one owner per partition among the live replicas; returns ms since `from`. */
+  private async settled(from: number): Promise<number> {
+    const replicas = [...this.live.values()];
+    await waitForOwnership(replicas, PARTITIONS, { timeoutMs: SETTLE_TIMEOUT_MS }).catch((err) => {
+      throw new ChaosFailure(`the group did not settle: ${(err as Error).message}; ${this.exits()}`);
+    });
+    const ms = Date.now() - from;
+    this.checkNoUnexpectedExit();
+    return ms;
+  }
+
+  /** After a step: what was produced until now gets processed, and no committed offset went back. */
+  private async caughtUp(): Promise<void> {
+    const ends = await endOffsets(this.topic, PARTITIONS);
+    await waitFor(() => missingOffsets(processings(this.records()), ends).length === 0, { timeoutMs: 30_000, intervalMs: 250, what: 'the group to process what was produced' }).catch(() => {
+      const gone = missingOffsets(processings(this.records()), ends);
+      throw new ChaosFailure(`${gone.length} produced messages not processed 30 s after the group settled, e.g. ${gone.slice(0, 8).join(', ')}`);
+    });
+    const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
+    for (const [p, o] of this.committed) check((committed.get(p) ?? -1) >= o, `partition ${p}: the committed offset went back from ${o} to ${committed.get(p)}`);
+    this.committed = committed;
+    this.checkNoUnexpectedExit();
+  }
+
+  private records(): ProcessedRecord[] {
+    return this.started.filter((c) => c !== this.loadgen).flatMap((c) => processedIn(c.lines));
+  }
+
+  private checkNoUnexpectedExit(): void {
+    const gone = this.started.filter((c) => !this.ended.has(c) && (c.exitCode !== null || c.exitSignal !== null));
+    check(gone.length === 0, `unexpected exit: ${this.exits()}`);
+  }
+
+  private exits(): string {
+    const gone = this.started.filter((c) => !this.ended.has(c) && (c.exitCode !== null || c.exitSignal !== null));
+    return gone.length === 0 ? 'no unexpected exit' : gone.map((c) => `${c.name} pid ${c.pid} exited ${c.exitCode ?? c.exitSignal}: ${c.stderr.slice(0, 300)} ${JSON.stringify(c.lines.filter((l) => l.level === 'fatal' || l.level === 'error').slice(-3))}`).join('; ');
+  }
+
+  /** Stops production and every replica gracefully, then audits everything that was processed. */
+  async finish(): Promise<AuditResult> {
+    const loadgen = this.loadgen!;
+    this.ended.add(loadgen);
+    loadgen.signal('SIGTERM');
+    await loadgen.exit();
+    check(loadgen.exitCode === 0, `the load generator exited ${loadgen.exitCode ?? loadgen.exitSignal}`);
+    await this.caughtUp();
+    const ends = await endOffsets(this.topic, PARTITIONS);
+    for (const c of this.live.values()) {
+      this.ended.add(c);
+      c.signal('SIGTERM');
+    }
+    for (const c of this.live.values()) {
+      await c.exit();
+      check(c.exitCode === 0, `${c.name} exited ${c.exitCode ?? c.exitSignal} on the final SIGTERM`);
+    }
+
+    const verdict = audit(this.records(), ends, this.windows);
+    check(verdict.missing.length === 0, `${verdict.missing.length} messages never processed, e.g. ${verdict.missing.slice(0, 8).join(', ')}`);
+    check(
+      verdict.unexplained.length === 0,
+      `${verdict.unexplained.length} offsets processed more often than a fault allows, e.g. ${verdict.unexplained.slice(0, 8).join(', ')} (windows: ${JSON.stringify(this.windows.slice(0, 12))})`,
+    );
+    const consumers = this.started.filter((c) => c !== loadgen);
+    const gaps = consumers.flatMap((c) => c.lines.filter((l) => l.msg.startsWith('sequence gap')).map((l) => `${c.name}: partition ${l.partition} offset ${l.offset}`));
+    check(gaps.length === 0, `sequence gaps reported: ${gaps.slice(0, 5).join('; ')}`);
+    const fatal = consumers.flatMap((c) => c.lines.filter((l) => l.level === 'fatal').map((l) => `${c.name}: ${l.msg}`));
+    check(fatal.length === 0, `fatal errors logged: ${fatal.join('; ')}`);
+    // Kafka's system test after clean bounces: the committed position is what was consumed.
+    const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
+    for (const [p, end] of ends) check(committed.get(p) === end, `partition ${p}: committed ${committed.get(p)} after the final stop, end offset ${end}`);
+    return verdict;
+  }
+
+  async cleanUp(): Promise<void> {
+    for (const c of this.started) {
+      c.signal('SIGCONT');
+      await c.kill();
+    }
+  }
+}
+
+/** Per kind of fault: how often, time to settle, work left uncommitted, duplicates it caused. */
+function perFault(steps: StepResult[], verdict: AuditResult): string[] {
+  return FAULTS.filter((f) => steps.some((s) => s.fault === f)).map((fault) => {
+    const mine = steps.filter((s) => s.fault === fault);
+    const settle = mine.map((s) => s.settleMs);
+    const duplicates = mine.reduce((n, s) => n + (verdict.duplicatesByStep.get(s.step) ?? 0), 0);
+    const range = (xs: number[]) => {
+      const [lo, hi] = [seconds(Math.min(...xs)), seconds(Math.max(...xs))];
+      return lo === hi ? lo : `${lo.replace(' s', '')}-${hi}`;
+    };
+    const takeover = mine.flatMap((s) => (s.takeoverMs === undefined ? [] : [s.takeoverMs]));
+    const healthz = mine.flatMap((s) => (s.healthzWorstMs === undefined ? [] : [s.healthzWorstMs]));
+    return (
+      `  ${fault} x${mine.length}: settled in ${range(settle)}` +
+      (takeover.length > 0 ? ` (takeover ${range(takeover)})` : '') +
+      `, uncommitted ${mine.reduce((n, s) => n + s.uncommitted, 0)}, duplicates ${duplicates}` +
+      (healthz.length > 0 ? `, slowest /healthz ${Math.max(...healthz)} ms` : '')
+    );
+  });
+}
+
+function parseList<T extends string>(name: string, raw: string | undefined, accepted: readonly T[], fallback: readonly T[]): T[] {
+  if (raw === undefined || raw === '') return [...fallback];
+  const items = raw.split(',').map((s) => s.trim());
+  const bad = items.filter((s) => !accepted.includes(s as T));
+  if (bad.length > 0) throw new UsageError(`${name}=${raw} is not accepted: expected a comma-separated list of ${accepted.join(', ')}`);
+  return items as T[];
+}
+
+function parseCount(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${name}=${raw} is not accepted: expected a whole number of at least 1`);
+  return Number(raw);
+}
+
+async function main(): Promise<void> {
+  const seed = parseCount('CHAOS_SEED', process.env.CHAOS_SEED, 1 + Math.floor(Math.random() * 999_999));
+  const protocols = parseList('CHAOS_PROTOCOLS', process.env.CHAOS_PROTOCOLS, ['classic', 'consumer'] as const, ['classic', 'consumer']);
+  // Each fault twice per protocol by default.
+  const stepCount = parseCount('CHAOS_STEPS', process.env.CHAOS_STEPS, 2 * FAULTS.length);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  say(`chaos: seed ${seed}, protocols ${protocols.join(', ')}, ${stepCount} steps each; replay with CHAOS_SEED=${seed} npm run chaos`);
+
+  const broker = await startBroker();
+  process.env.KAFKA_BROKERS = broker.bootstrap;
+  const started = Date.now();
+  let failed = false;
+  try {
+    for (const protocol of protocols) {
+      // Each protocol its own sequence, so that CHAOS_PROTOCOLS=consumer replays the same steps.
+      const random = seededRandom(seed + (protocol === 'classic' ? 0 : 1));
+      const faults = shuffled(Array.from({ length: stepCount }, (_, k) => FAULTS[k % FAULTS.length]), random);
+      say(`chaos: GROUP_PROTOCOL=${protocol}: ${faults.join(', ')}`);
+      const run = new ChaosRun(broker, protocol, random, say);
+      const runStarted = Date.now();
+      try {
+        await run.setUp();
+        for (const [k, fault] of faults.entries()) await run.step(k + 1, fault);
+        const v = await run.finish();
+        const worst = run.steps.reduce((w, s) => (s.settleMs > w.settleMs ? s : w));
+        for (const line of perFault(run.steps, v)) say(line);
+        say(
+          `chaos: GROUP_PROTOCOL=${protocol} passed: ${run.steps.length} steps, ${v.messages} messages, all processed; ` +
+            `${v.duplicates} duplicates, within the ${v.allowed} the faults left uncommitted; worst time to settle ${seconds(worst.settleMs)} (${worst.fault}); ` +
+            `${seconds(Date.now() - runStarted)}`,
+        );
+      } catch (err) {
+        failed = true;
+        say(`chaos: GROUP_PROTOCOL=${protocol} FAILED: ${(err as Error).message}`);
+        if (!(err instanceof ChaosFailure)) say(String((err as Error).stack));
+        say(`chaos: replay with CHAOS_SEED=${seed} CHAOS_PROTOCOLS=${protocol} npm run chaos; broker log ${broker.logFile}`);
+      } finally {
+        await run.cleanUp();
+      }
+    }
+  } finally {
+    if (!failed) await broker.stop();
+    else await broker.halt();
+  }
+  say(`chaos: ${failed ? 'FAILED' : 'passed'} in ${seconds(Date.now() - started)} (seed ${seed})`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof UsageError ? err.message : ((err as Error).stack ?? err)}\n`);
+  process.exit(2);
+});
