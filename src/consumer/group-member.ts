@@ -20,6 +20,11 @@ const CONSUME_TIMEOUT_MS = 200;
 // is busy: this bounds how long a stop during start-up takes.
 const CONNECT_TIMEOUT_MS = 3_000;
 const MAX_CONNECT_BACKOFF_MS = 10_000;
+// Before the final commit and leave, Kafka must answer a metadata request within this time.
+// librdkafka's close waits for the coordinator's answers with no bound of its own (a network that
+// went silent holds it past any deadline), and nothing that waits for a broker may be left
+// running when the process exits.
+const CLOSE_PROBE_TIMEOUT_MS = 2_000;
 
 /**
  * The consumer-group member: owns the librdkafka consumer, connects, runs the consume loop and
@@ -42,6 +47,8 @@ export class GroupMember {
   private brokersDown = false;
   private lastErrorCode: number | null = null;
   private member: string | null = null;
+  /** True while librdkafka's close runs on a worker thread (see closing()). */
+  private closeRunning = false;
   private readonly batches: BatchSizer;
   private readonly commitErrors: CommitErrorLog;
 
@@ -160,13 +167,16 @@ export class GroupMember {
     this.lifecycle.to('stopping');
     if (this.loop) await this.loop;
     if (wasRunning) {
-      if (this.brokerReachable()) {
+      const unreachable = !this.brokerReachable() ? 'every broker connection is down' : await this.brokerSilent();
+      if (unreachable === null) {
+        this.closeRunning = true;
         await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+        this.closeRunning = false;
         // close() ran the final revocation through our callback; let it finish.
         await this.rebalances.settled();
       } else {
         this.log.warn(
-          { owned: this.assignment.partitions() },
+          { owned: this.assignment.partitions(), reason: unreachable },
           'Kafka is unreachable: stopping without the final commit or leaving the group; messages processed since the last commit will be delivered again',
         );
       }
@@ -174,8 +184,29 @@ export class GroupMember {
     this.lifecycle.to('stopped');
   }
 
+  /**
+   * Whether librdkafka's close is running: it holds a libuv worker thread until the coordinator
+   * answers, and Node cannot exit while it does.
+   */
+  closing(): boolean {
+    return this.closeRunning;
+  }
+
   private brokerReachable(): boolean {
     return !this.brokersDown && (this.stats?.brokersUp ?? true);
+  }
+
+  /**
+   * A network that went silent (no reset: a laptop off the Wi-Fi, a firewall dropping packets)
+   * leaves librdkafka's connections "up" until its requests time out. A metadata request with a
+   * short timeout tells: null if Kafka answered, else why not.
+   */
+  private brokerSilent(): Promise<string | null> {
+    return new Promise((resolve) => {
+      this.consumer.getMetadata({ topic: this.config.topic, timeout: CLOSE_PROBE_TIMEOUT_MS }, (err) =>
+        resolve(err ? `no answer to a metadata request within ${CLOSE_PROBE_TIMEOUT_MS} ms (${describeKafkaError(err).name ?? err.message})` : null),
+      );
+    });
   }
 
   private connect(): Promise<void> {

@@ -57,7 +57,7 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
     await member.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     log.info({ rebalances: member.assignment.rebalanceCounts() }, 'consumer stopped');
-  });
+  }, { nativeCallPending: () => member.closing() });
 
   // Exit code 3: stopped because Kafka fenced this member for good (see README).
   member.onFatal = () => shutdown('fatal Kafka error', 3);

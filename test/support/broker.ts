@@ -11,7 +11,10 @@ import { waitFor } from './wait';
  * internal topics, no initial rebalance delay, short minimum session timeouts, large messages.
  */
 export interface Broker {
+  /** What clients connect to (the advertised address). */
   bootstrap: string;
+  /** Where the broker itself listens; differs from `bootstrap` behind a proxy. */
+  listenAddress: string;
   logFile: string;
   /** Stops the broker for good and removes its data. */
   stop(): Promise<void>;
@@ -42,7 +45,11 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startBroker(): Promise<Broker> {
+/**
+ * `advertisedPort`: the port clients are told to use instead of the broker's own, so that every
+ * connection can go through a proxy there (see `openSilenceableProxy`).
+ */
+export async function startBroker({ advertisedPort }: { advertisedPort?: number } = {}): Promise<Broker> {
   const libs = execFileSync(path.join(ROOT, 'scripts/kafka-jars.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cgl-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
@@ -51,7 +58,7 @@ export async function startBroker(): Promise<Broker> {
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
     `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${advertisedPort ?? port}`,
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
@@ -110,7 +117,8 @@ export async function startBroker(): Promise<Broker> {
   await launch();
 
   return {
-    bootstrap: `127.0.0.1:${port}`,
+    bootstrap: `127.0.0.1:${advertisedPort ?? port}`,
+    listenAddress: `127.0.0.1:${port}`,
     logFile,
     halt,
     async restart() {
@@ -154,3 +162,73 @@ export async function openForwarder(port: number, target: string): Promise<net.S
   return server;
 }
 
+
+/**
+ * A TCP proxy from 127.0.0.1:`port` to `target` that can go silent, as a network does when a
+ * laptop leaves the Wi-Fi or a firewall starts dropping packets: connections stay open, nothing
+ * arrives, no reset tells either side. `silence()` stops carrying bytes on every connection, old
+ * and new; `silenceAtRequest(apiKey)` does so the moment a client sends a Kafka request of that
+ * kind (which is not delivered), to cut the network at an exact point of a protocol exchange;
+ * `restore()` carries bytes again on new connections.
+ */
+export interface SilenceableProxy {
+  silence(): void;
+  silenceAtRequest(apiKey: number): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** Kafka API keys used by the tests. */
+export const API_KEYS = { OffsetCommit: 8 } as const;
+
+export async function openSilenceableProxy(port: number, target: string): Promise<SilenceableProxy> {
+  const [host, targetPort] = target.split(':');
+  let silent = false;
+  let trigger: number | null = null;
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    client.on('error', () => undefined);
+    if (silent) return; // accepted, never answered
+    const upstream = net.connect(Number(targetPort), host);
+    open.add(upstream);
+    upstream.on('close', () => open.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    // Requests are forwarded whole, one frame (4-byte size, then api key) at a time, so that one
+    // can be held back.
+    let pending = Buffer.alloc(0);
+    client.on('data', (d: Buffer) => {
+      pending = Buffer.concat([pending, d]);
+      while (!silent && pending.length >= 6 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const size = 4 + pending.readInt32BE(0);
+        if (trigger !== null && pending.readInt16BE(4) === trigger) silent = true;
+        else upstream.write(pending.subarray(0, size));
+        pending = pending.subarray(size);
+      }
+    });
+    upstream.on('data', (d) => silent || client.write(d));
+    client.on('end', () => silent || upstream.end());
+    upstream.on('end', () => silent || client.end());
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    silence: () => {
+      silent = true;
+    },
+    silenceAtRequest: (apiKey) => {
+      trigger = apiKey;
+    },
+    restore: () => {
+      silent = false;
+      trigger = null;
+      // Connections that lost bytes cannot carry on; close them so the clients reconnect.
+      for (const s of open) s.destroy();
+    },
+    close: async () => {
+      for (const s of open) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { API_KEYS, freePort, openSilenceableProxy, startBroker, type Broker, type SilenceableProxy } from '../support/broker';
+import { ConsumerProcess, endedAfterSuite } from '../support/consumer-process';
+import { allProcessed } from '../support/group';
+import { LabProducer, createTopic, uniqueName } from '../support/kafka';
+import { waitFor } from '../support/wait';
+
+const PARTITIONS = 4;
+
+/**
+ * A network that goes silent (no reset, nothing arrives: a laptop leaving the Wi-Fi, a firewall
+ * dropping packets) rather than a broker that stops: every connection to the broker goes through
+ * a proxy that can stop carrying bytes. librdkafka's close waits for the coordinator with no
+ * bound of its own, and Node cannot exit while it does.
+ */
+describe('when the network to the broker goes silent', () => {
+  let broker: Broker;
+  let proxy: SilenceableProxy;
+  const running = endedAfterSuite();
+
+  before(async () => {
+    const port = await freePort();
+    broker = await startBroker({ advertisedPort: port });
+    proxy = await openSilenceableProxy(port, broker.listenAddress);
+  });
+  after(async () => {
+    await proxy?.close();
+    await broker?.stop();
+  });
+
+  /** A consumer that owns every partition and has processed (not yet committed) some messages. */
+  async function busyConsumer(name: string, protocol: 'classic' | 'consumer'): Promise<ConsumerProcess> {
+    proxy.restore();
+    const topic = uniqueName('silent');
+    await createTopic(topic, PARTITIONS, broker.bootstrap);
+    const producer = await LabProducer.connect(topic, broker.bootstrap);
+    // No background commit during the test: the final commit is the stop's own.
+    const env: Record<string, string> = { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), PROCESSING_MS: '1', AUTO_COMMIT_INTERVAL_MS: '600000' };
+    if (protocol === 'consumer') env.GROUP_PROTOCOL = 'consumer';
+    const c = await ConsumerProcess.start(name, env);
+    running.push(c);
+    try {
+      await waitFor(async () => (await c.owned())?.length === PARTITIONS, { what: `${name} to own every partition` });
+      await producer.produce(PARTITIONS, 20);
+      await allProcessed([c], producer.produced());
+    } finally {
+      await producer.close();
+    }
+    return c;
+  }
+
+  async function stopTimed(c: ConsumerProcess): Promise<number> {
+    const started = Date.now();
+    c.signal('SIGTERM');
+    await c.exit(30_000).catch(() => undefined);
+    return Date.now() - started;
+  }
+
+  const notices = (c: ConsumerProcess) => c.lines.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => l.msg);
+
+  for (const protocol of ['classic', 'consumer'] as const) {
+    test(`SIGTERM after the network went silent exits 0 within 10 s, saying Kafka is unreachable (GROUP_PROTOCOL=${protocol})`, async (t) => {
+      const c = await busyConsumer(`silent-${protocol}`, protocol);
+      proxy.silence();
+      await new Promise((r) => setTimeout(r, 2000));
+      const took = await stopTimed(c);
+      t.diagnostic(`exit ${c.exitCode ?? c.exitSignal} after ${took} ms; ${JSON.stringify(notices(c))}`);
+      assert.equal(c.exitCode, 0);
+      assert.ok(took < 10_000, `exited after ${took} ms`);
+      assert.ok(notices(c).some((m) => m.startsWith('Kafka is unreachable: stopping without the final commit')));
+    });
+
+    test(`a network that dies during the final commit ends the process at the 10 s deadline instead of hanging (GROUP_PROTOCOL=${protocol})`, async (t) => {
+      const c = await busyConsumer(`cut-${protocol}`, protocol);
+      // The stop's metadata check gets through; its commit, and everything after it, does not.
+      proxy.silenceAtRequest(API_KEYS.OffsetCommit);
+      const took = await stopTimed(c);
+      t.diagnostic(`exit ${c.exitCode ?? c.exitSignal} after ${took} ms; ${JSON.stringify(notices(c))}`);
+      assert.equal(c.exitSignal, 'SIGKILL', 'Node cannot exit while librdkafka waits; the process ends itself');
+      assert.ok(took >= 10_000 && took < 12_000, `ended ${took} ms after SIGTERM`);
+      assert.ok(notices(c).includes('graceful stop took too long; exiting'));
+      assert.ok(notices(c).some((m) => m.includes('waiting for a broker that does not answer')));
+    });
+  }
+});
