@@ -19,6 +19,8 @@ export class Generator {
   private nextPartition = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastErrorCode: number | null = null;
+  private acknowledged = 0;
+  private failed = 0;
 
   constructor(
     private readonly producer: Producer,
@@ -33,6 +35,7 @@ export class Generator {
     metrics.partitions.set(partitions);
     producer.on('delivery-report', (err: LibrdKafkaError | null, report: { partition: number }) => {
       if (err) {
+        this.failed++;
         metrics.deliveryErrors.inc({ topic: this.topic });
         if (err.code !== this.lastErrorCode) {
           this.lastErrorCode = err.code;
@@ -40,6 +43,7 @@ export class Generator {
         }
       } else {
         metrics.delivered(report.partition);
+        this.acknowledged++;
       }
     });
   }
@@ -79,6 +83,11 @@ export class Generator {
 
   produced(): number {
     return this.seq;
+  }
+
+  /** Produced messages Kafka has neither acknowledged nor refused yet. */
+  unacknowledged(): number {
+    return this.seq - this.acknowledged - this.failed;
   }
 
   private produceDue(): void {

@@ -59,6 +59,22 @@ describe('when the network to the broker goes silent', () => {
 
   const notices = (c: ConsumerProcess) => c.lines.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => l.msg);
 
+  test('the load generator: SIGTERM after the network went silent exits 0 within 10 s, saying how many messages it gave up', async (t) => {
+    proxy.restore();
+    const g = await ConsumerProcess.start('loadgen', { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: uniqueName('silent'), TOPIC_PARTITIONS: '2', RATE: '100', LOG_LEVEL: 'info' }, 'loadgen');
+    running.push(g);
+    await waitFor(async () => (await g.readyz()) === 200, { what: 'the load generator to produce' });
+    proxy.silence();
+    // Messages keep being produced into librdkafka's queue, with nobody to take them.
+    await new Promise((r) => setTimeout(r, 2000));
+    const took = await stopTimed(g);
+    const stopped = g.lines.find((l) => l.msg.startsWith('load generator stopped'));
+    t.diagnostic(`exit ${g.exitCode ?? g.exitSignal} after ${took} ms; ${JSON.stringify(stopped)}`);
+    assert.equal(g.exitCode, 0);
+    assert.ok(took < 10_000, `exited after ${took} ms`);
+    assert.ok(typeof stopped?.unacknowledged === 'number' && stopped.unacknowledged > 0, 'says how many messages Kafka never acknowledged');
+  });
+
   for (const protocol of ['classic', 'consumer'] as const) {
     test(`SIGTERM after the network went silent exits 0 within 10 s, saying Kafka is unreachable (GROUP_PROTOCOL=${protocol})`, async (t) => {
       const c = await busyConsumer(`silent-${protocol}`, protocol);
