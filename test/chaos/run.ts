@@ -120,7 +120,7 @@ class ChaosRun {
       'loadgen',
     );
     this.started.push(this.loadgen);
-    await waitFor(async () => (await endOffsets(this.topic, PARTITIONS).then((e) => [...e.values()].every((o) => o > 0))), { what: 'the load generator to produce to every partition' });
+    await waitFor(async () => [...(await endOffsets(this.topic, PARTITIONS)).values()].every((o) => o > 0), { what: 'the load generator to produce to every partition' });
   }
 
   async step(step: number, fault: Fault): Promise<void> {

@@ -140,6 +140,11 @@ describe('the dashboard against a live Prometheus scraping a group through a joi
       const owned = await Promise.all(consumers.map((c) => c.owned()));
       return owned.every((o) => o !== null && o.length > 0) && owned.reduce((n, o) => n + o!.length, 0) === PARTITIONS && (await query(`lab_group_members{group="${group}"} == 3`)).length === 1;
     }, { timeoutMs: 60_000, what: 'three consumers to share the partitions, as the coordinator sees it' });
+    // The alert's record reads the coordinator: every partition owned is a 0, not a missing series.
+    await waitFor(async () => (await query(`group_topic:lab_group_partitions_without_owner:count{group="${group}"} == 0`)).length === 1, {
+      timeoutMs: 20_000,
+      what: 'the partitions-without-owner record to show 0 for the group',
+    });
 
     // The zombie: lab-consumer-3 is frozen (what `docker pause` does) and goes on believing it owns
     // its partitions after the coordinator gave them to the others.
