@@ -48,12 +48,18 @@ export function onShutdownSignals(
   process.on('SIGINT', handler);
   // The same orderly stop, started by the program itself, ending with `exitCode`. If a stop is
   // already running (a fatal error while stopping), the program cannot finish it any better:
-  // exit with the program's code, not as if a second signal had come.
+  // exit with the program's code, not as if a second signal had come. While a Kafka call holds a
+  // worker thread, Node could not exit anyway: the running stop ends with this code once the call
+  // returns (a fatal error makes librdkafka's calls return), or the deadline ends it.
   return (reason, exitCode) => {
     code = exitCode;
     if (stopping) {
+      if (nativeCallPending()) {
+        log.warn({ reason, exitCode }, 'stopping already; exiting with this code once the Kafka client call returns');
+        return;
+      }
       log.warn({ reason, exitCode }, 'stopping already; exiting now');
-      exitNow(exitCode);
+      process.exit(exitCode);
     }
     handler(reason);
   };

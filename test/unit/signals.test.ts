@@ -78,3 +78,30 @@ describe('a stop stuck in a native call', () => {
     assert.match(out(), /waiting for a broker that does not answer/);
   });
 });
+
+/** A stop held by a native call for about a second, with a fatal error 200 ms into it. */
+const FATAL_WHILE_STUCK_PROGRAM = `
+const crypto = require('node:crypto');
+const { onShutdownSignals } = require(${JSON.stringify(SIGNALS)});
+const { createLogger } = require(${JSON.stringify(LOGGER)});
+let stuck = false;
+const shutdown = onShutdownSignals(createLogger('info', {}), 10000, () => {
+  stuck = true;
+  setTimeout(() => shutdown('fatal Kafka error', 3), 200);
+  return new Promise((resolve) => crypto.pbkdf2('x', 'y', 1e6, 64, 'sha512', () => { stuck = false; resolve(); }));
+}, { nativeCallPending: () => stuck });
+process.stdout.write('ready\\n');
+setInterval(() => undefined, 1000);
+`;
+
+describe('a fatal error while a native call holds the stop', () => {
+  test('exits 3 once the call returns, neither hanging nor killed', async () => {
+    const { child } = await startReady(FATAL_WHILE_STUCK_PROGRAM);
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    child.kill('SIGTERM');
+    const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000).unref());
+    const outcome = await Promise.race([exited, timeout]);
+    if (outcome === 'still running') child.kill('SIGKILL');
+    assert.equal(outcome, 3);
+  });
+});
