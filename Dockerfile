@@ -19,10 +19,10 @@ ENV npm_config_nodedir=/usr/local
 ENV CKJS_LINKING=dynamic
 WORKDIR /app
 # The two librdkafka compiles (~7 min on 2 cores) sit in this layer, reused until the lockfile changes.
-# npm ci ends with our postinstall: it applies the node-rdkafka patch and rebuilds only the addon.
+# npm ci ends with our postinstall: it applies our patches (patches/) and rebuilds only the two addons.
 COPY package.json package-lock.json ./
 COPY patches ./patches
-COPY scripts/patch-node-rdkafka.mjs ./scripts/
+COPY scripts/patch-addons.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src

@@ -14,6 +14,7 @@
 import { startBroker, type Broker } from '../support/broker';
 import { ConsumerProcess, type LogLine } from '../support/consumer-process';
 import { waitForOwnership } from '../support/group';
+import { observed, startObserver } from '../support/observer';
 import { LatencyProbe } from '../support/probe';
 import { committedOffsets, createTopic, endOffsets, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
@@ -82,6 +83,8 @@ class ChaosRun {
   private readonly windows: UncommittedWindow[] = [];
   readonly steps: StepResult[] = [];
   private loadgen: ConsumerProcess | null = null;
+  /** The group as its coordinator describes it: members and who owns which partition. */
+  private observer: ConsumerProcess | null = null;
   private committed = new Map<number, number>();
 
   constructor(
@@ -112,6 +115,8 @@ class ChaosRun {
 
   async setUp(): Promise<void> {
     await createTopic(this.topic, PARTITIONS, this.broker.bootstrap);
+    this.observer = await startObserver({ KAFKA_BROKERS: this.broker.bootstrap, KAFKA_TOPIC: this.topic, OBSERVER_GROUPS: this.group });
+    this.started.push(this.observer);
     for (const name of REPLICAS) await this.startReplica(name);
     await this.settled(Date.now());
     this.loadgen = await ConsumerProcess.start(
@@ -218,12 +223,33 @@ class ChaosRun {
     return { step, fault: 'broker restart', victim: 'broker', settleMs, healthzWorstMs };
   }
 
-  /** Waits for one owner per partition among the live replicas; returns ms since `from`. */
+  /**
+   * Waits for one owner per partition among the live replicas, balanced, and for the group's
+   * coordinator to say the same: the live replicas are its only members, each owning what it
+   * reports. Returns ms since `from`.
+   */
   private async settled(from: number): Promise<number> {
     const replicas = [...this.live.values()];
-    await waitForOwnership(replicas, PARTITIONS, { timeoutMs: SETTLE_TIMEOUT_MS }).catch((err) => {
-      throw new ChaosFailure(`the group did not settle: ${(err as Error).message}; ${this.exits()}`);
-    });
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    for (;;) {
+      const owners = await waitForOwnership(replicas, PARTITIONS, { timeoutMs: Math.max(1, deadline - Date.now()) }).catch((err) => {
+        throw new ChaosFailure(`the group did not settle: ${(err as Error).message}; ${this.exits()}`);
+      });
+      // An observer that stopped answering is an unexpected exit (or a hang): say so, not "disagrees".
+      this.checkNoUnexpectedExit();
+      const coordinator = await observed(this.observer!, this.group).catch(() => undefined);
+      const members = (coordinator?.members ?? []).map((m) => m.member).sort();
+      const byCoordinator = new Map((coordinator?.partitions ?? []).map((p) => [p.partition, p.owner]));
+      const agrees = members.join() === [...owners.keys()].sort().join() && [...owners].every(([name, ps]) => ps.every((p) => byCoordinator.get(p) === name));
+      if (agrees) break;
+      if (Date.now() > deadline) {
+        throw new ChaosFailure(
+          `the coordinator never agreed with the replicas: replicas ${JSON.stringify([...owners])}, coordinator members ${JSON.stringify(members)}, ` +
+            `owners ${JSON.stringify([...byCoordinator])}; ${this.exits()}`,
+        );
+      }
+      await sleep(100);
+    }
     const ms = Date.now() - from;
     this.checkNoUnexpectedExit();
     return ms;
@@ -242,8 +268,12 @@ class ChaosRun {
     this.checkNoUnexpectedExit();
   }
 
+  private consumers(): ConsumerProcess[] {
+    return this.started.filter((c) => c !== this.loadgen && c !== this.observer);
+  }
+
   private records(): ProcessedRecord[] {
-    return this.started.filter((c) => c !== this.loadgen).flatMap((c) => processedIn(c.lines));
+    return this.consumers().flatMap((c) => processedIn(c.lines));
   }
 
   private checkNoUnexpectedExit(): void {
@@ -273,6 +303,11 @@ class ChaosRun {
       await c.exit();
       check(c.exitCode === 0, `${c.name} exited ${c.exitCode ?? c.exitSignal} on the final SIGTERM`);
     }
+    const observer = this.observer!;
+    this.ended.add(observer);
+    observer.signal('SIGTERM');
+    await observer.exit();
+    check(observer.exitCode === 0, `the observer exited ${observer.exitCode ?? observer.exitSignal}`);
 
     const verdict = audit(this.records(), ends, this.windows);
     check(verdict.missing.length === 0, `${verdict.missing.length} messages never processed, e.g. ${verdict.missing.slice(0, 8).join(', ')}`);
@@ -280,7 +315,7 @@ class ChaosRun {
       verdict.unexplained.length === 0,
       `${verdict.unexplained.length} offsets processed more often than a fault allows, e.g. ${verdict.unexplained.slice(0, 8).join(', ')} (windows: ${JSON.stringify(this.windows.slice(0, 12))})`,
     );
-    const consumers = this.started.filter((c) => c !== loadgen);
+    const consumers = this.consumers();
     const gaps = consumers.flatMap((c) => c.lines.filter((l) => l.msg.startsWith('sequence gap')).map((l) => `${c.name}: partition ${l.partition} offset ${l.offset}`));
     check(gaps.length === 0, `sequence gaps reported: ${gaps.slice(0, 5).join('; ')}`);
     const fatal = consumers.flatMap((c) => c.lines.filter((l) => l.level === 'fatal').map((l) => `${c.name}: ${l.msg}`));

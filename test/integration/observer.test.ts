@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { ConsumerProcess, endedAfterSuite, metricValue } from '../support/consumer-process';
-import { freePort } from '../support/broker';
+import { freePort, startBroker } from '../support/broker';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
 import { describeMembersWithKafkaTool, describeOffsetsWithKafkaTool, observed, startConsoleConsumer, startObserver } from '../support/observer';
 import { waitFor } from '../support/wait';
@@ -153,5 +153,27 @@ describe('the group observer shows the group as its coordinator sees it', () => 
     const warnings = observer.lines.filter((l) => l.msg.startsWith('cannot describe the groups'));
     assert.equal(warnings.length, 1, 'one line for the outage, not one per poll');
     assert.equal(observer.exitCode, null, 'still running');
+  });
+
+  test('named groups (OBSERVER_GROUPS) on a broker that has only just started: the observer stays up and shows the group once it forms', async () => {
+    // A fresh broker has no coordinator until its offsets topic exists, and describes the group
+    // with an error meanwhile; @confluentinc/kafka-javascript 1.10.1 crashed (SIGSEGV) converting
+    // such a description (patches/, README "Our patch to node-rdkafka").
+    const fresh = await startBroker();
+    try {
+      const topic = uniqueName('fresh');
+      const group = uniqueName('g');
+      await createTopic(topic, 2, fresh.bootstrap);
+      const observer = await startObserver({ KAFKA_BROKERS: fresh.bootstrap, KAFKA_TOPIC: topic, OBSERVER_GROUPS: group });
+      running.push(observer);
+      const consumer = await ConsumerProcess.start('lab-consumer-1', { KAFKA_BROKERS: fresh.bootstrap, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group });
+      running.push(consumer);
+      await waitFor(async () => (await observed(observer, group))?.members.length === 1, { what: 'the observer to show the new group' }).catch((err) => {
+        throw new Error(`${(err as Error).message}; observer exit ${observer.exitCode ?? observer.exitSignal}`);
+      });
+      assert.equal(observer.exitSignal, null);
+    } finally {
+      await fresh.stop();
+    }
   });
 });

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Applies patches/node-rdkafka+<version>.patch to node_modules/node-rdkafka and rebuilds only its
-// addon (README, "Throughput"). Runs as the root `postinstall`, so `npm ci` (developers, CI, the
-// Dockerfile) always ends with the patched binding. Idempotent: a tree that already carries the
-// patch is left alone, and rebuilt only if its addon is older than the patched sources.
+// Applies our fixes in patches/ to two packages with a native addon and rebuilds only their addons:
+// - node-rdkafka: the consume(number) hand-off (README, "Our patch to node-rdkafka");
+// - @confluentinc/kafka-javascript (the observer's client): a crash describing a group that the
+//   broker answered with an error.
+// Runs as the root `postinstall`, so `npm ci` (developers, CI, the Dockerfile) always ends with the
+// patched bindings. Idempotent: a tree that already carries a patch is left alone, and rebuilt only
+// if its addon is older than the patched sources.
 //
-// The patch must apply exactly (no fuzz, no offsets): anything else stops the install with what to
+// A patch must apply exactly (no fuzz, no offsets): anything else stops the install with what to
 // do. No `patch` or `git` needed, so the Docker build stage and a fresh CI machine need nothing new.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -12,12 +15,31 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGE = path.join(ROOT, 'node_modules/node-rdkafka');
 const PATCHES = path.join(ROOT, 'patches');
-const log = (msg) => process.stdout.write(`patch-node-rdkafka: ${msg}\n`);
+const log = (msg) => process.stdout.write(`patch-addons: ${msg}\n`);
+
+/** What each patch is for: what to do when the package's version changes, and which test checks it. */
+const PACKAGES = [
+  {
+    name: 'node-rdkafka',
+    addon: 'build/Release/node-librdkafka.node',
+    upstream:
+      `If the new version hands consume(number) batches over without building each message in C++\n` +
+      `(see README, "Throughput"), delete its patch.`,
+    test: 'test/integration/consume-handoff.test.ts',
+  },
+  {
+    name: '@confluentinc/kafka-javascript',
+    addon: 'build/Release/confluent-kafka-javascript.node',
+    upstream:
+      `If the new version no longer builds a string from a NULL partition assignor in\n` +
+      `FromConsumerGroupDescription (src/common.cc), delete its patch.`,
+    test: 'test/integration/observer.test.ts ("named groups ... only just started")',
+  },
+];
 
 function fail(msg) {
-  process.stderr.write(`\npatch-node-rdkafka: FAILED\n${msg}\n\n`);
+  process.stderr.write(`\npatch-addons: FAILED\n${msg}\n\n`);
   process.exit(1);
 }
 
@@ -82,41 +104,42 @@ function nodeGyp() {
 }
 
 /** librdkafka's object files, to show that the addon rebuild did not compile librdkafka again. */
-function librdkafkaObjects() {
-  const dir = path.join(PACKAGE, 'deps/librdkafka/src');
-  if (!existsSync(dir)) return new Map();
-  return new Map(readdirSync(dir).filter((f) => f.endsWith('.o')).map((f) => [f, statSync(path.join(dir, f)).mtimeMs]));
+function librdkafkaObjects(dir) {
+  const src = path.join(dir, 'deps/librdkafka/src');
+  if (!existsSync(src)) return new Map();
+  return new Map(readdirSync(src).filter((f) => f.endsWith('.o')).map((f) => [f, statSync(path.join(src, f)).mtimeMs]));
 }
 
-function rebuild() {
+function rebuild(pkg, dir) {
   const [cmd, ...args] = nodeGyp();
-  const before = librdkafkaObjects();
+  const before = librdkafkaObjects(dir);
   const t0 = Date.now();
-  log(`rebuilding the addon only: ${[cmd, ...args].join(' ')} build (in node_modules/node-rdkafka)`);
+  log(`rebuilding the ${pkg.name} addon only: ${[cmd, ...args].join(' ')} build (in node_modules/${pkg.name})`);
   try {
-    // The compiler's warnings about node-rdkafka's own code would bury this script's lines: shown only on failure.
-    execFileSync(cmd, [...args, 'build'], { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    // The compiler's warnings about the package's own code would bury this script's lines: shown only on failure.
+    execFileSync(cmd, [...args, 'build'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
-    fail(`node-gyp build failed in ${PACKAGE} (${err.message.split('\n')[0]}).\nThe patched sources did not compile: see the compiler output above.`);
+    fail(`node-gyp build failed in ${dir} (${err.message.split('\n')[0]}).\nThe patched sources did not compile: see the compiler output above.`);
   }
-  const after = librdkafkaObjects();
+  const after = librdkafkaObjects(dir);
   const recompiled = [...after].filter(([f, t]) => before.get(f) !== t).length;
-  log(`addon rebuilt in ${((Date.now() - t0) / 1000).toFixed(1)} s; librdkafka objects recompiled: ${recompiled} of ${after.size}`);
+  log(`${pkg.name} addon rebuilt in ${((Date.now() - t0) / 1000).toFixed(1)} s; librdkafka objects recompiled: ${recompiled} of ${after.size}`);
 }
 
-function main() {
-  if (!existsSync(path.join(PACKAGE, 'package.json'))) fail(`${PACKAGE} is missing: run npm ci first.`);
-  const version = JSON.parse(readFileSync(path.join(PACKAGE, 'package.json'), 'utf8')).version.replace(/^v/, '');
-  const patches = existsSync(PATCHES) ? readdirSync(PATCHES).filter((f) => /^node-rdkafka\+.*\.patch$/.test(f)) : [];
-  const patchFile = `node-rdkafka+${version}.patch`;
+function patchPackage(pkg) {
+  const dir = path.join(ROOT, 'node_modules', pkg.name);
+  if (!existsSync(path.join(dir, 'package.json'))) fail(`${dir} is missing: run npm ci first.`);
+  const version = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version.replace(/^v/, '');
+  const prefix = `${pkg.name.replace('/', '+')}+`;
+  const patches = existsSync(PATCHES) ? readdirSync(PATCHES).filter((f) => f.startsWith(prefix) && f.endsWith('.patch')) : [];
+  const patchFile = `${prefix}${version}.patch`;
   if (!patches.includes(patchFile)) {
     fail(
-      `node_modules/node-rdkafka is ${version}, but patches/ holds ${patches.join(', ') || 'no node-rdkafka patch'}.\n` +
-        `node-rdkafka's version changed. If the new version hands consume(number) batches over without building each\n` +
-        `message in C++ (see README, "Throughput"), delete the patch and the "postinstall" script in package.json.\n` +
-        `Otherwise port the patch: apply the old one to the new sources by hand, rebuild, run the test\n` +
-        `test/integration/consume-handoff.test.ts, and save the diff as patches/${patchFile}.`,
+      `node_modules/${pkg.name} is ${version}, but patches/ holds ${patches.join(', ') || `no ${pkg.name} patch`}.\n` +
+        `${pkg.name}'s version changed. ${pkg.upstream}\n` +
+        `Otherwise port the patch: apply the old one to the new sources by hand, rebuild, run\n` +
+        `${pkg.test}, and save the diff as patches/${patchFile}.`,
     );
   }
   let files;
@@ -128,7 +151,7 @@ function main() {
 
   const writes = [];
   const states = files.map(({ file, hunks }) => {
-    const target = path.join(PACKAGE, file);
+    const target = path.join(dir, file);
     const text = existsSync(target) ? readFileSync(target, 'utf8') : null;
     if (text === null) return { file, state: 'missing' };
     const patched = apply(text, hunks, false);
@@ -142,28 +165,28 @@ function main() {
   const mixed = states.some((s) => s.state === 'applied') && states.some((s) => s.state === 'applies');
   if (bad.length || mixed) {
     fail(
-      `patches/${patchFile} does not apply to node_modules/node-rdkafka ${version}:\n` +
+      `patches/${patchFile} does not apply to node_modules/${pkg.name} ${version}:\n` +
         states.map((s) => `  ${s.file}: ${s.state === 'applies' ? 'unpatched' : s.state === 'applied' ? 'patched' : s.state === 'missing' ? 'missing' : 'neither the original nor the patched text'}`).join('\n') +
         `\nThe installed sources are not the published ${version}, or were edited. Reinstall it\n` +
-        `(rm -rf node_modules/node-rdkafka && npm ci) and try again; if that fails too, the patch needs porting\n` +
-        `(see the message for a version change: test/integration/consume-handoff.test.ts checks the result).`,
+        `(rm -rf node_modules/${pkg.name} && npm ci) and try again; if that fails too, the patch needs porting\n` +
+        `(see the message for a version change: ${pkg.test} checks the result).`,
     );
   }
 
-  const addon = path.join(PACKAGE, 'build/Release/node-librdkafka.node');
+  const addon = path.join(dir, pkg.addon);
   if (writes.length) {
     for (const [target, text] of writes) writeFileSync(target, text);
     log(`applied patches/${patchFile} (${writes.length} files)`);
-    rebuild();
+    rebuild(pkg, dir);
     return;
   }
-  const newest = Math.max(...files.filter((f) => /\.(cc|h)$/.test(f.file)).map((f) => statSync(path.join(PACKAGE, f.file)).mtimeMs));
+  const newest = Math.max(...files.filter((f) => /\.(cc|h)$/.test(f.file)).map((f) => statSync(path.join(dir, f.file)).mtimeMs));
   if (!existsSync(addon) || statSync(addon).mtimeMs < newest) {
     log(`patches/${patchFile} is already applied, but the addon is older than the patched sources`);
-    rebuild();
+    rebuild(pkg, dir);
   } else {
     log(`patches/${patchFile} is already applied and built; nothing to do`);
   }
 }
 
-main();
+for (const pkg of PACKAGES) patchPackage(pkg);
