@@ -156,7 +156,7 @@ class ChaosRun {
     await c.exit();
     // Nobody else commits these partitions until the session expires: this is its last commit.
     const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
-    this.windows.push(...uncommittedWindows(step, at, committed, c.processed()));
+    this.windows.push(...uncommittedWindows(step, at, committed, processedIn(c.lines)));
     await this.startReplica(name);
     return { step, fault: 'kill -9', victim: name, settleMs: await this.settled(at) };
   }
@@ -211,7 +211,7 @@ class ChaosRun {
     await this.broker.restart();
     const at = Date.now();
     // Every member may have lost its place; what each processed until now may be processed again.
-    const before = [...this.live.values()].flatMap((c) => c.processed());
+    const before = [...this.live.values()].flatMap((c) => processedIn(c.lines));
     this.windows.push(...uncommittedWindows(step, haltedAt, committed, before));
     const settleMs = await this.settled(at);
     let healthzWorstMs = 0;
@@ -276,13 +276,16 @@ class ChaosRun {
     return this.consumers().flatMap((c) => processedIn(c.lines));
   }
 
+  private unexpectedExits(): ConsumerProcess[] {
+    return this.started.filter((c) => !this.ended.has(c) && (c.exitCode !== null || c.exitSignal !== null));
+  }
+
   private checkNoUnexpectedExit(): void {
-    const gone = this.started.filter((c) => !this.ended.has(c) && (c.exitCode !== null || c.exitSignal !== null));
-    check(gone.length === 0, `unexpected exit: ${this.exits()}`);
+    check(this.unexpectedExits().length === 0, `unexpected exit: ${this.exits()}`);
   }
 
   private exits(): string {
-    const gone = this.started.filter((c) => !this.ended.has(c) && (c.exitCode !== null || c.exitSignal !== null));
+    const gone = this.unexpectedExits();
     return gone.length === 0 ? 'no unexpected exit' : gone.map((c) => `${c.name} pid ${c.pid} exited ${c.exitCode ?? c.exitSignal}: ${c.stderr.slice(0, 300)} ${JSON.stringify(c.lines.filter((l) => l.level === 'fatal' || l.level === 'error').slice(-3))}`).join('; ');
   }
 

@@ -96,7 +96,7 @@ describe('consumers in one group share the partitions', () => {
       assert.equal(metricValue(m, 'lab_consumer_rebalance_events_total', { type: 'error' }) ?? 0, 0, 'no rebalance handled twice (ERR__CONFLICT)');
       assert.ok(!c.lines.some((l) => l.msg === 'rebalance handling failed'));
     } finally {
-      proxy.close();
+      await proxy.close();
     }
   });
 });

@@ -83,7 +83,7 @@ describe('the load generator', () => {
       await waitFor(async () => (await counted()) === (await inKafka()) && (await inKafka()) > 0, { timeoutMs: 10_000, intervalMs: 500, what: 'the produced count to equal the messages in the topic' })
         .catch(async (err) => assert.fail(`counted ${await counted()} produced, the topic holds ${await inKafka()}: ${err}`));
     } finally {
-      proxy.close();
+      await proxy.close();
     }
   });
 });

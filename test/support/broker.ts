@@ -146,22 +146,13 @@ if (require.main === module) {
 }
 
 /**
- * A TCP forwarder from 127.0.0.1:`port` to `target` ("host:port"), opened when called: until then
- * the port refuses connections, as a broker that is not up yet does (Docker Swarm starts the
+ * A TCP forwarder from 127.0.0.1:`port` to `target` ("host:port[,...]"), opened when called: until
+ * then the port refuses connections, as a broker that is not up yet does (Docker Swarm starts the
  * programs with no order). Kafka advertises its own address, so only the bootstrap goes through.
  */
-export async function openForwarder(port: number, target: string): Promise<net.Server> {
-  const [host, targetPort] = target.split(',')[0].split(':');
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(targetPort), host);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return server;
+export function openForwarder(port: number, target: string): Promise<SilenceableProxy> {
+  return openSilenceableProxy(port, target.split(',')[0]);
 }
-
 
 /**
  * A TCP proxy from 127.0.0.1:`port` to `target` that can go silent, as a network does when a

@@ -34,6 +34,19 @@ async function startReady(program: string): Promise<{ child: ChildProcess; out: 
   return { child, out: () => out };
 }
 
+/**
+ * Sends SIGTERM and returns how the program ended (its exit code, or the signal that ended it), or
+ * 'still running' after `waitMs`, then killing it so that no test leaves it behind.
+ */
+async function sigtermOutcome(child: ChildProcess, waitMs: number): Promise<NodeJS.Signals | number | null | 'still running'> {
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  child.kill('SIGTERM');
+  const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), waitMs).unref());
+  const outcome = await Promise.race([exited, timeout]);
+  if (outcome === 'still running') child.kill('SIGKILL');
+  return outcome;
+}
+
 describe('exit codes of the orderly stop', () => {
   test('a fatal error during a SIGTERM stop exits 3, not as if a second signal came', async () => {
     const program = await startReady(PROGRAM);
@@ -67,12 +80,8 @@ setInterval(() => undefined, 1000);
 describe('a stop stuck in a native call', () => {
   test("ends the process soon after the deadline instead of hanging in Node's exit, and says why", async () => {
     const { child, out } = await startReady(STUCK_PROGRAM);
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
     const started = Date.now();
-    child.kill('SIGTERM');
-    const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 5000).unref());
-    const outcome = await Promise.race([exited, timeout]);
-    if (outcome === 'still running') child.kill('SIGKILL');
+    const outcome = await sigtermOutcome(child, 5000);
     assert.equal(outcome, 'SIGKILL', 'ended by SIGKILL, the one way out while a worker thread is held');
     assert.ok(Date.now() - started < 3000, `ended ${Date.now() - started} ms after SIGTERM (deadline 500 ms)`);
     assert.match(out(), /waiting for a broker that does not answer/);
@@ -97,11 +106,6 @@ setInterval(() => undefined, 1000);
 describe('a fatal error while a native call holds the stop', () => {
   test('exits 3 once the call returns, neither hanging nor killed', async () => {
     const { child } = await startReady(FATAL_WHILE_STUCK_PROGRAM);
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-    child.kill('SIGTERM');
-    const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000).unref());
-    const outcome = await Promise.race([exited, timeout]);
-    if (outcome === 'still running') child.kill('SIGKILL');
-    assert.equal(outcome, 3);
+    assert.equal(await sigtermOutcome(child, 15_000), 3);
   });
 });
