@@ -60,7 +60,12 @@ describe('the group observer shows the group as its coordinator sees it', () => 
           return JSON.stringify(ours) === JSON.stringify(kafkas) ? ours : null;
         },
         { timeoutMs: 20_000, intervalMs: 500, what: 'the observer and kafka-consumer-groups.sh to agree' },
-      ).catch(() => assert.deepEqual(last[0], last[1]));
+      ).catch((err: Error) => {
+        // Show the difference; a tool that never answered fails here too instead of comparing null with null.
+        assert.notEqual(last[1], null, `kafka-consumer-groups.sh never answered: ${err.message}`);
+        assert.deepEqual(last[0], last[1]);
+        throw err;
+      });
       t.diagnostic(`members: ${JSON.stringify(agreed)}`);
 
       const offsets = describeOffsetsWithKafkaTool(group, topic);
