@@ -43,11 +43,13 @@ if [[ ! -x $actionlint ]]; then
     dir=$tools/$GO_TOOLCHAIN.linux-$arch
     if [[ ! -x $dir/bin/go ]]; then
       log "fetching Go toolchain $GO_TOOLCHAIN ($arch) from the Go module proxy"
+      for tool in curl unzip; do
+        command -v $tool >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $tool >/dev/null; }
+      done
       zip=$(mktemp)
       curl -fsSL -o "$zip" "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$arch.zip"
       echo "$sum  $zip" | sha256sum -c --quiet - || { log "Go toolchain checksum mismatch"; exit 1; }
       rm -rf "$dir" "$dir.tmp" && mkdir -p "$dir.tmp"
-      command -v unzip >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >/dev/null; }
       unzip -q "$zip" -d "$dir.tmp" && rm -f "$zip"
       mv "$dir.tmp/golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$arch" "$dir" && rm -rf "$dir.tmp"
     fi
