@@ -56,7 +56,9 @@ curl -fsS "http://$registry/v2/" >/dev/null || fail "registry does not answer"
 
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 for variant in "${variants[@]}"; do
-  suffix=; target=(); [[ $variant == consumer ]] && { suffix=-consumer; target=(--target consumer); }
+  suffix=; target=()
+  [[ $variant == consumer ]] && { suffix=-consumer; target=(--target consumer); }
+  [[ $variant == full ]] && grep -qiE '^FROM .* AS full\s*$' Dockerfile && target=(--target full)
   # The labels docker/metadata-action gives the release (and the two the workflow sets).
   labels=(
     --label "org.opencontainers.image.title=consumer-group-lab${suffix:+ (consumer only)}"
