@@ -57,9 +57,10 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 # Fail the build, not the workshop, when a library an addon links is missing or node-rdkafka
-# is not the patched one.
+# is not the patched one: both its JavaScript and its loaded C++ addon (the check the consumer
+# logs at start).
 RUN ! ldd node_modules/node-rdkafka/build/Release/node-librdkafka.node node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node | grep 'not found' \
- && node -e "require('@confluentinc/kafka-javascript'); require('node-rdkafka').KafkaConsumer.prototype.setConsumeHandoff || process.exit(1)"
+ && node -e "require('@confluentinc/kafka-javascript'); const c = require('./dist/src/consumer/consume-handoff').checkConsumeHandoff(); if (c.problem) { console.error(c.problem); process.exit(1); }"
 USER node
 # /metrics, /healthz, /readyz, /status (consumer); the same plus /rate and /partitions (loadgen).
 EXPOSE 8080
