@@ -12,7 +12,7 @@
 // A patch must apply exactly (no fuzz, no offsets): anything else stops the install with what to
 // do. No `patch` or `git` needed, so the Docker build stage and a fresh CI machine need nothing new.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -106,41 +106,21 @@ function nodeGyp() {
   return bundled ? [process.execPath, bundled] : ['npx', '--yes', 'node-gyp'];
 }
 
-/** librdkafka's object files, to show that the addon rebuild did not compile librdkafka again. */
+/** librdkafka's object files, to show how many of them the rebuild compiled again. */
 function librdkafkaObjects(dir) {
   const src = path.join(dir, 'deps/librdkafka/src');
   if (!existsSync(src)) return new Map();
   return new Map(readdirSync(src).filter((f) => f.endsWith('.o')).map((f) => [f, statSync(path.join(src, f)).mtimeMs]));
 }
 
-/**
- * A patch to the bundled librdkafka's C sources: node-gyp's make action for librdkafka runs only
- * when its config.h changes, so recompile the changed objects here (librdkafka's own make is
- * incremental), copy the libraries to build/deps where the addon links and loads them, and drop
- * the addon so node-gyp relinks it. Not `make install`: its paths are absolute, fixed at configure.
- */
-function rebuildLibrdkafka(dir) {
-  const lib = path.join(dir, 'deps/librdkafka');
-  try {
-    execFileSync('make', ['-j', '2', '-C', lib, 'libs'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-  } catch (err) {
-    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
-    fail(`make libs failed in ${lib} (${err.message.split('\n')[0]}).\nThe patched librdkafka sources did not compile: see the compiler output above.`);
-  }
-  for (const f of ['librdkafka.so.1', 'librdkafka.a', 'librdkafka-static.a']) {
-    const built = path.join(lib, 'src', f);
-    if (existsSync(built) && existsSync(path.join(dir, 'build/deps', f))) copyFileSync(built, path.join(dir, 'build/deps', f));
-  }
-}
-
 function rebuild(pkg, dir, files) {
   const [cmd, ...args] = nodeGyp();
   const before = librdkafkaObjects(dir);
   const t0 = Date.now();
-  if (files.some((f) => f.file.startsWith('deps/librdkafka/'))) {
-    rebuildLibrdkafka(dir);
-    rmSync(path.join(dir, pkg.addon), { force: true });
-  }
+  // A patch to the bundled librdkafka's C sources: node-gyp's librdkafka action (make libs
+  // install-subdirs) runs on every build and recompiles only the changed objects, but the addon is
+  // not relinked against a changed static library unless it is gone.
+  if (files.some((f) => f.file.startsWith('deps/librdkafka/'))) rmSync(path.join(dir, pkg.addon), { force: true });
   log(`rebuilding the ${pkg.name} addon: ${[cmd, ...args].join(' ')} build (in node_modules/${pkg.name})`);
   try {
     // The compiler's warnings about the package's own code would bury this script's lines: shown only on failure.
