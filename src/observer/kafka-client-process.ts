@@ -21,11 +21,15 @@ export function runKafkaClient(env: NodeJS.ProcessEnv): void {
   const pollOnce = async () => {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const usage = () => {
+      const cpu = process.cpuUsage();
+      return { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: process.memoryUsage.rss() };
+    };
     try {
       const views = await fetchGroupViews(admin, config);
-      send({ type: 'polled', views, durationSeconds: seconds(), requests: [...admin.requests] });
+      send({ type: 'polled', views, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
     } catch (err) {
-      send({ type: 'poll-failed', error: describeKafkaError(err), durationSeconds: seconds(), requests: [...admin.requests] });
+      send({ type: 'poll-failed', error: describeKafkaError(err), durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
     }
   };
   const loop = () => {

@@ -26,11 +26,18 @@ export async function runObserver(env: NodeJS.ProcessEnv): Promise<void> {
   const requests = new Map<string, number>();
   const ended = new Map<string, number>();
   let latest = new Map<string, number>();
+  // The same for the client processes' CPU; their memory is the current one's.
+  const usage = { cpuSeconds: 0, residentBytes: 0 };
+  let endedCpuSeconds = 0;
+  let latestCpuSeconds = 0;
   const groupStates = new Map<string, string>();
 
   const onMessage = (m: KafkaClientMessage) => {
     latest = new Map(m.requests);
     for (const [api, n] of latest) requests.set(api, (ended.get(api) ?? 0) + n);
+    latestCpuSeconds = m.usage.cpuSeconds;
+    usage.cpuSeconds = endedCpuSeconds + latestCpuSeconds;
+    usage.residentBytes = m.usage.residentBytes;
     metrics.pollSeconds.observe(m.durationSeconds);
     if (m.type === 'poll-failed') {
       metrics.polls.inc({ result: 'error' });
@@ -58,6 +65,9 @@ export async function runObserver(env: NodeJS.ProcessEnv): Promise<void> {
     onExit: (exit, restartInMs) => {
       for (const [api, n] of latest) ended.set(api, (ended.get(api) ?? 0) + n);
       latest = new Map();
+      endedCpuSeconds += latestCpuSeconds;
+      latestCpuSeconds = 0;
+      usage.residentBytes = 0;
       const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
       views.failed(new Error(`the observer's Kafka client process ended (${how}); restarting it`));
       log.error(
@@ -66,7 +76,7 @@ export async function runObserver(env: NodeJS.ProcessEnv): Promise<void> {
       );
     },
   });
-  const metrics = new ObserverMetrics(views, config.topic, { requests, kafkaClient });
+  const metrics = new ObserverMetrics(views, config.topic, { requests, kafkaClient, kafkaClientUsage: usage });
   const readyWithinMs = config.intervalMs * 3 + config.timeoutMs;
   const app = observerHttpApp(
     {

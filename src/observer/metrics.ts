@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ProcessUsage } from './kafka-client-messages';
 import type { KafkaClientSupervisor } from './kafka-client-supervisor';
 import type { GroupViews } from './poller';
 
@@ -19,8 +20,14 @@ export class ObserverMetrics {
     {
       requests = new Map(),
       kafkaClient = null,
+      kafkaClientUsage = null,
       now = Date.now,
-    }: { requests?: ReadonlyMap<string, number>; kafkaClient?: Pick<KafkaClientSupervisor, 'state' | 'exits'> | null; now?: () => number } = {},
+    }: {
+      requests?: ReadonlyMap<string, number>;
+      kafkaClient?: Pick<KafkaClientSupervisor, 'state' | 'exits'> | null;
+      kafkaClientUsage?: Readonly<ProcessUsage> | null;
+      now?: () => number;
+    } = {},
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -115,6 +122,21 @@ export class ObserverMetrics {
           this.inc({ reason: 'SIGABRT' }, 0);
           for (const [reason, n] of kafkaClient.exits()) this.inc({ reason }, n);
         },
+      });
+    }
+    if (kafkaClientUsage) {
+      // process_* above are this process's; the polling costs are in the Kafka client process.
+      new Counter({
+        name: 'lab_observer_kafka_client_cpu_seconds_total',
+        help: "CPU (user + system) used by the observer's Kafka client processes, as of their last poll.",
+        registers,
+        collect() {
+          this.reset();
+          this.inc(kafkaClientUsage.cpuSeconds);
+        },
+      });
+      gauge('lab_observer_kafka_client_resident_memory_bytes', "Resident memory of the observer's Kafka client process, as of its last poll (0 while it restarts).", [], (g) => {
+        g.set(kafkaClientUsage.residentBytes);
       });
     }
     new Counter({

@@ -65,6 +65,9 @@ describe("the observer survives the death of its Kafka client process", () => {
       assert.equal(metricValue(metrics, 'lab_observer_kafka_client_restarts_total', { reason: signal }), 1);
       assert.equal(metricValue(metrics, 'lab_observer_kafka_client_running'), 1);
       assert.equal(metricValue(metrics, 'lab_observer_up'), 1);
+      // What the polling costs is measured in the client process, and reported through the observer.
+      assert.ok(metricValue(metrics, 'lab_observer_kafka_client_cpu_seconds_total')! > 0);
+      assert.ok(metricValue(metrics, 'lab_observer_kafka_client_resident_memory_bytes')! > 10e6);
       const exits = observer.lines.filter((l) => l.msg.startsWith("the observer's Kafka client process ended"));
       assert.equal(exits.length, 1, 'one line for the exit');
       assert.equal(exits[0]!.signal, signal);
