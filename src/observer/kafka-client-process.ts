@@ -13,7 +13,10 @@ import { fetchGroupViews } from './poller';
 export function runKafkaClient(env: NodeJS.ProcessEnv): void {
   const config = loadObserverConfig(env);
   const admin = new BrokerAdmin({ brokers: config.brokers, clientId: `observer-${os.hostname()}`, security: config.security, timeoutMs: config.timeoutMs });
-  const send = (m: KafkaClientMessage) => process.send?.(m);
+  // Once the observer is gone there is nobody to tell; sending would only raise an error.
+  const send = (m: KafkaClientMessage) => {
+    if (process.connected) process.send!(m);
+  };
   let stopping = false;
   let timer: NodeJS.Timeout | null = null;
   let current: Promise<void> = Promise.resolve();

@@ -63,7 +63,10 @@ export class KafkaClientSupervisor {
       if (m.type === 'polled') this.exitsWithoutPoll = 0;
       this.options.onMessage(m);
     });
-    child.once('exit', (code, signal) => {
+    let ended = false;
+    const end = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (ended) return;
+      ended = true;
       if (this.child === child) this.child = null;
       this.state.running = false;
       this.state.pid = null;
@@ -82,6 +85,11 @@ export class KafkaClientSupervisor {
         this.state.restarts++;
         this.start();
       }, delay);
+    };
+    child.once('exit', end);
+    // A process that could not be started (no pid) sends no 'exit': treat it as one that ended.
+    child.on('error', () => {
+      if (child.pid === undefined) end(null, null);
     });
   }
 
@@ -92,8 +100,11 @@ export class KafkaClientSupervisor {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (child.connected) child.send({ type: 'stop' } satisfies ObserverMessage);
-    else child.kill('SIGTERM');
+    try {
+      child.send({ type: 'stop' } satisfies ObserverMessage);
+    } catch {
+      // The channel is closing: the process sees the disconnect and stops by itself.
+    }
     const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await exited;
     clearTimeout(killer);

@@ -10,12 +10,7 @@ const config = loadObserverConfig(process.env);
 const group = process.env.GROUP!;
 const admin = new BrokerAdmin({ brokers: config.brokers, clientId: 'describe-through-outage', security: config.security, timeoutMs: config.timeoutMs });
 
-process.on('message', (msg: { describe?: boolean; close?: boolean }) => {
-  if (msg.close) {
-    admin.close();
-    process.disconnect();
-    return;
-  }
+process.on('message', () => {
   admin.describeGroups([group], config.topic).then(
     (gs) => process.send!({ ok: true, members: gs[0]?.members.length ?? 0 }),
     (err: unknown) => process.send!({ ok: false, error: String((err as Error)?.message ?? err) }),
