@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Applies our fixes in patches/ to two packages with a native addon and rebuilds only their addons:
+// Applies our fixes in patches/ to two packages with a native addon and rebuilds what they touch:
 // - node-rdkafka: the consume(number) hand-off (README, "Our patch to node-rdkafka");
 // - @confluentinc/kafka-javascript (the observer's client): a crash describing a group that the
 //   broker answered with an error.
 // Runs as the root `postinstall`, so `npm ci` (developers, CI, the Dockerfile) always ends with the
 // patched bindings. Idempotent: a tree that already carries a patch is left alone, and rebuilt only
-// if its addon is older than the patched sources.
+// if its addon is older than the patched sources. A package that node-gyp did not configure here
+// (a prebuilt binary was downloaded, or npm skipped its install script) is compiled in full from
+// the patched sources: a prebuilt binary never carries our fixes. The observer's client is an
+// optional dependency (`npm ci --omit=optional` installs the consumer alone) and skipped if absent.
 //
 // A patch must apply exactly (no fuzz, no offsets): anything else stops the install with what to
 // do. No `patch` or `git` needed, so the Docker build stage and a fresh CI machine need nothing new.
@@ -37,6 +40,8 @@ const PACKAGES = [
       `If the new version no longer builds a string from a NULL partition assignor in\n` +
       `FromConsumerGroupDescription (src/common.cc), delete its patch.`,
     test: 'test/integration/observer.test.ts ("named groups ... only just started")',
+    optional: true,
+    without: 'the consumer and the load generator do not need it, the observer does',
   },
 ];
 
@@ -59,26 +64,46 @@ function librdkafkaObjects(dir) {
   return new Map(readdirSync(src).filter((f) => f.endsWith('.o')).map((f) => [f, statSync(path.join(src, f)).mtimeMs]));
 }
 
-function rebuild(pkg, dir) {
+/**
+ * Whether node-gyp configured this tree here. Only then can `node-gyp build` recompile just what a
+ * patch touched. A tree holding a downloaded prebuilt binary (node-pre-gyp, on any machine that
+ * reaches GitHub) or whose install script npm skipped (allowScripts) was never configured.
+ */
+const configured = (dir) => existsSync(path.join(dir, 'build', 'config.gypi'));
+
+function rebuild(pkg, dir, full) {
   const [cmd, ...args] = nodeGyp();
   const before = librdkafkaObjects(dir);
   const t0 = Date.now();
-  log(`rebuilding the ${pkg.name} addon only: ${[cmd, ...args].join(' ')} build (in node_modules/${pkg.name})`);
+  const verb = full ? 'rebuild' : 'build';
+  log(
+    full
+      ? `compiling node_modules/${pkg.name} from its patched sources, librdkafka included (minutes): it was not built here ` +
+          `(a prebuilt binary cannot carry our patch, or npm skipped its install script): ${[cmd, ...args].join(' ')} rebuild`
+      : `rebuilding the ${pkg.name} addon only: ${[cmd, ...args].join(' ')} build (in node_modules/${pkg.name})`,
+  );
   try {
     // The compiler's warnings about the package's own code would bury this script's lines: shown only on failure.
-    execFileSync(cmd, [...args, 'build'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    execFileSync(cmd, [...args, verb], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   } catch (err) {
     process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
-    fail(`node-gyp build failed in ${dir} (${err.message.split('\n')[0]}).\nThe patched sources did not compile: see the compiler output above.`);
+    fail(
+      `node-gyp ${verb} failed in ${dir} (${err.message.split('\n')[0]}).\nThe patched sources did not compile: see the compiler output above.` +
+        (pkg.optional ? `\nTo install without ${pkg.name} (${pkg.without}): npm ci --omit=optional` : ''),
+    );
   }
   const after = librdkafkaObjects(dir);
   const recompiled = [...after].filter(([f, t]) => before.get(f) !== t).length;
-  log(`${pkg.name} addon rebuilt in ${((Date.now() - t0) / 1000).toFixed(1)} s; librdkafka objects recompiled: ${recompiled} of ${after.size}`);
+  log(`${pkg.name} ${full ? 'compiled' : 'addon rebuilt'} in ${((Date.now() - t0) / 1000).toFixed(1)} s; librdkafka objects compiled: ${recompiled} of ${after.size}`);
 }
 
 function patchPackage(pkg) {
   const dir = path.join(ROOT, 'node_modules', pkg.name);
-  if (!existsSync(path.join(dir, 'package.json'))) fail(`${dir} is missing: run npm ci first.`);
+  if (!existsSync(path.join(dir, 'package.json'))) {
+    if (!pkg.optional) fail(`${dir} is missing: run npm ci first.`);
+    log(`${pkg.name} is not installed (npm ci --omit=optional): skipped; ${pkg.without}`);
+    return;
+  }
   const version = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version.replace(/^v/, '');
   const prefix = `${pkg.name.replace('/', '+')}+`;
   const patches = existsSync(PATCHES) ? readdirSync(PATCHES).filter((f) => f.startsWith(prefix) && f.endsWith('.patch')) : [];
@@ -126,13 +151,19 @@ function patchPackage(pkg) {
   if (writes.length) {
     for (const [target, text] of writes) writeFileSync(target, text);
     log(`applied patches/${patchFile} (${writes.length} files)`);
-    rebuild(pkg, dir);
+  }
+  if (!configured(dir)) {
+    rebuild(pkg, dir, true);
     return;
   }
-  const newest = Math.max(...files.filter((f) => /\.(cc|h)$/.test(f.file)).map((f) => statSync(path.join(dir, f.file)).mtimeMs));
+  if (writes.length) {
+    rebuild(pkg, dir, false);
+    return;
+  }
+  const newest = Math.max(...files.filter((f) => /\.(c|cc|h)$/.test(f.file)).map((f) => statSync(path.join(dir, f.file)).mtimeMs));
   if (!existsSync(addon) || statSync(addon).mtimeMs < newest) {
     log(`patches/${patchFile} is already applied, but the addon is older than the patched sources`);
-    rebuild(pkg, dir);
+    rebuild(pkg, dir, false);
   } else {
     log(`patches/${patchFile} is already applied and built; nothing to do`);
   }
