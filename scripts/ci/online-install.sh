@@ -60,8 +60,12 @@ cp -a "$installed" "$standin/$pkg"
 ln -s "$root/node_modules/nan" "$standin/nan"
 orig=$(sed -n 's#^cmd_.*LD_LIBRARY_PATH=\([^:]*\)/build/Release/lib.host:.*#\1#p' "$standin/$pkg/build/Release/.deps/deps/librdkafka/config.h.d")
 [ -n "$orig" ] || die "cannot find the build directory recorded in $installed/build"
-grep -rl --null "$orig" "$standin/$pkg/build" | while IFS= read -r -d '' f; do
-  touch -r "$f" "$work/mtime"; sed -i "s#$orig#$standin/$pkg#g" "$f"; touch -r "$work/mtime" "$f"
+# The top Makefile also reaches /usr through as many ../ as the original folder was deep.
+up=$(printf '%s' "$orig" | tr -cd / | sed 's#/#../#g')
+grep -rl --null -e "$orig" -e "\$(srcdir)/$up" "$standin/$pkg/build" | while IFS= read -r -d '' f; do
+  touch -r "$f" "$work/mtime"
+  sed -i -e "s#$orig#$standin/$pkg#g" -e "s#\$(srcdir)/$up#/#g" "$f"
+  touch -r "$work/mtime" "$f"
 done
 (cd "$standin/$pkg" && node -e '
   const { parsePatch, applyHunks } = require(process.argv[1]);
