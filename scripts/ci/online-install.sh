@@ -51,8 +51,9 @@ log "node-pre-gyp will fetch $url"
 
 # --- the stand-in prebuilt: the addon compiled from the *unpatched* sources -----------------------
 # A copy of the installed (configured, built) package, un-patched, rebuilt: only the addon compiles.
-# gyp keeps the absolute build directory in its makefiles and command records; they are pointed at
-# the copy with their times kept, or make would re-run librdkafka's configure and compile it all.
+# gyp's makefiles and command records and librdkafka's Makefile.config keep the absolute folder they
+# were configured in: those text files are pointed at the copy, with their times kept, or make would
+# re-run librdkafka's configure and compile it all (and install into the original folder).
 t0=$(date +%s)
 standin="$work/standin/node_modules"
 mkdir -p "$standin/@confluentinc"
@@ -62,7 +63,7 @@ orig=$(sed -n 's#^cmd_.*LD_LIBRARY_PATH=\([^:]*\)/build/Release/lib.host:.*#\1#p
 [ -n "$orig" ] || die "cannot find the build directory recorded in $installed/build"
 # The top Makefile also reaches /usr through as many ../ as the original folder was deep.
 up=$(printf '%s' "$orig" | tr -cd / | sed 's#/#../#g')
-grep -rl --null -e "$orig" -e "\$(srcdir)/$up" "$standin/$pkg/build" | while IFS= read -r -d '' f; do
+grep -rlI --null -e "$orig" -e "\$(srcdir)/$up" "$standin/$pkg/build" "$standin/$pkg/deps/librdkafka" | while IFS= read -r -d '' f; do
   touch -r "$f" "$work/mtime"
   sed -i -e "s#$orig#$standin/$pkg#g" -e "s#\$(srcdir)/$up#/#g" "$f"
   touch -r "$work/mtime" "$f"
@@ -75,8 +76,13 @@ done
     if (text === null) throw new Error(`${file} does not carry the patch`);
     fs.writeFileSync(file, text);
   }' "$root/scripts/patch-file.cjs" "$(ls "$root"/patches/@confluentinc+kafka-javascript+*.patch)")
-(cd "$standin/$pkg" && CKJS_LINKING=dynamic node "$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" build >"$work/standin-build.log" 2>&1) \
-  || { tail -n 40 "$work/standin-build.log"; die "the unpatched stand-in did not compile"; }
+# The installed tree is mounted read-only for that build: a path missed above fails the build
+# instead of writing into it.
+node_gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+[ -f "$node_gyp" ] || node_gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
+unshare --mount sh -c 'mount --bind -o ro "$1" "$1" && cd "$2" && CKJS_LINKING=dynamic node "$3" build' \
+  sh "$root/node_modules" "$standin/$pkg" "$node_gyp" >"$work/standin-build.log" 2>&1 \
+  || { grep -v warning "$work/standin-build.log" | tail -n 40; die "the unpatched stand-in did not compile"; }
 # Like the published prebuilt, the stand-in must load on its own in build/Release: its librdkafka
 # sits next to it instead of in ../deps.
 rel="$work/tarball/Release"
