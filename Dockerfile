@@ -35,10 +35,10 @@ FROM toolchain AS consumer-deps
 RUN npm ci --omit=optional --no-audit --no-fund
 
 FROM consumer-deps AS consumer-build
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.consumer.json ./
 COPY src ./src
-# .dockerignore keeps test/ out, so this emits dist/src only.
-RUN npx tsc -p tsconfig.json \
+# Without the observer, whose sources need its client's types; `observer` says what to install.
+RUN npx tsc -p tsconfig.consumer.json \
  && npm prune --omit=dev --omit=optional --no-audit --no-fund \
  && slim-addons.sh node-rdkafka:node-librdkafka
 
@@ -80,6 +80,7 @@ RUN npm install --no-save --no-audit --no-fund
 FROM full-deps AS full-build
 COPY tsconfig.json ./
 COPY src ./src
+# .dockerignore keeps test/ out, so this emits dist/src only.
 RUN npx tsc -p tsconfig.json \
  && npm prune --omit=dev --no-audit --no-fund \
  && slim-addons.sh node-rdkafka:node-librdkafka @confluentinc/kafka-javascript:confluent-kafka-javascript

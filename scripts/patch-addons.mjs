@@ -101,7 +101,8 @@ function patchPackage(pkg) {
   const dir = path.join(ROOT, 'node_modules', pkg.name);
   if (!existsSync(path.join(dir, 'package.json'))) {
     if (!pkg.optional) fail(`${dir} is missing: run npm ci first.`);
-    log(`${pkg.name} is not installed (npm ci --omit=optional): skipped; ${pkg.without}`);
+    // npm also drops an optional package whose own install script failed (npm 10 runs it), silently.
+    log(`${pkg.name} is not installed (left out by npm ci --omit=optional, or dropped by npm because its install script failed): skipped; ${pkg.without}`);
     return;
   }
   const version = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version.replace(/^v/, '');

@@ -36,7 +36,8 @@ pkg=@confluentinc/kafka-javascript
 installed="$root/node_modules/$pkg"
 [ -f "$installed/build/config.gypi" ] || die "$installed is not a configured source build: run npm ci first"
 work=$(mktemp -d /tmp/online-install.XXXXXX)
-cleanup() { rm -rf "$work"; }
+# ONLINE_INSTALL_KEEP=1 keeps the clone, the stand-in and the logs for a look afterwards.
+cleanup() { if [ "${ONLINE_INSTALL_KEEP:-}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 
 # What node-pre-gyp will ask for, computed by node-pre-gyp itself.
@@ -91,6 +92,7 @@ cp "$standin/$pkg/build/Release/$module_name.node" "$rel/"
 cp -L "$standin/$pkg/build/deps/librdkafka.so.1" "$standin/$pkg/build/deps/librdkafka++.so.1" "$rel/"
 patchelf --set-rpath '$ORIGIN' "$rel/$module_name.node"
 standin_sum=$(sha256sum "$rel/$module_name.node" | cut -d' ' -f1)
+cmp -s "$rel/$module_name.node" "$installed/build/Release/$module_name.node" && die "the stand-in is the patched addon"
 # node-pre-gyp's own layout: one top folder (the module path's last part), unpacked with strip 1.
 mkdir -p "$work/www/$(dirname "$path_in_url")"
 tar -C "$work/tarball" -czf "$work/www/$path_in_url" Release

@@ -11,21 +11,18 @@ export class MissingPackageError extends Error {
   }
 }
 
-/** True when `err` is Node failing to resolve the package `name` itself (not one of its files). */
-function isMissing(err: unknown, name: string): boolean {
-  const e = err as { code?: unknown; message?: unknown };
-  return e?.code === 'MODULE_NOT_FOUND' && typeof e.message === 'string' && e.message.startsWith(`Cannot find module '${name}'`);
-}
-
-/** For `import(...).catch(...)`: turns the absence of `name` into a MissingPackageError naming what to install. */
-export function requirePackage(name: string, program: string) {
-  return (err: unknown): never => {
-    if (isMissing(err, name)) {
-      throw new MissingPackageError(
-        `${program} needs ${name}, which is not installed (npm ci --omit=optional and the image target consumer leave it out): ` +
-          `install it with npm ci, or use the image target full`,
-      );
-    }
-    throw err;
-  };
+/**
+ * Stops with a MissingPackageError naming what to install when `name` cannot be resolved. Checked
+ * before the program's modules load, so it also holds for a build made without them
+ * (tsconfig.consumer.json leaves the observer out when its client is not installed).
+ */
+export function requirePackage(name: string, program: string): void {
+  try {
+    require.resolve(name);
+  } catch {
+    throw new MissingPackageError(
+      `${program} needs ${name}, which is not installed (npm ci --omit=optional and the image target consumer leave it out): ` +
+        `install it with npm ci, then npm run build; or use the image target full`,
+    );
+  }
 }
