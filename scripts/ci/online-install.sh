@@ -17,6 +17,9 @@
 # Needs: the main tree installed (npm ci) and its Kafka jars (scripts/kafka-jars.sh); root, for
 # unshare. Packages come from npm's cache filled by that install (the namespace has no registry).
 set -euo pipefail
+# The whole script is one function, read before it runs: editing the file during a run (minutes)
+# cannot change what runs.
+main() {
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 log() { echo "online-install: $*"; }
@@ -165,3 +168,5 @@ addon="$clone/node_modules/$pkg/build/Release/$module_name.node"
   || die "the observer test failed on the online install"
 grep -q '^ℹ pass 1$' "$work/test.log" || die "the observer test 'named groups ... only just started' did not run"
 log "passed: npm ci from a CRLF clone with the prebuilt reachable took $install_s s; the patched addon runs"
+}
+main "$@"
