@@ -65,9 +65,10 @@ COPY --from=consumer-build /app/package.json ./
 COPY --from=consumer-build /app/node_modules ./node_modules
 COPY --from=consumer-build /app/dist/src ./dist/src
 # Fail the build, not the workshop, when a library the addon links is missing or node-rdkafka is
-# not the patched one.
+# not the patched one: both its JavaScript and its loaded C++ addon (the check the consumer logs at
+# start).
 RUN ! ldd node_modules/node-rdkafka/build/Release/node-librdkafka.node | grep 'not found' \
- && node -e "require('node-rdkafka').KafkaConsumer.prototype.setConsumeHandoff || process.exit(1)"
+ && node -e "const c = require('./dist/src/consumer/consume-handoff').checkConsumeHandoff(); if (c.problem) { console.error(c.problem); process.exit(1); }"
 USER node
 
 # The observer's client added to the consumer's tree: npm install brings in the optional package
@@ -92,5 +93,5 @@ COPY --from=full-build /app/dist/src ./dist/src
 # Fail the build when a library an addon links is missing, the observer's client does not load, or
 # node-rdkafka is not the patched one.
 RUN ! ldd node_modules/node-rdkafka/build/Release/node-librdkafka.node node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node | grep 'not found' \
- && node -e "require('@confluentinc/kafka-javascript'); require('node-rdkafka').KafkaConsumer.prototype.setConsumeHandoff || process.exit(1)"
+ && node -e "require('@confluentinc/kafka-javascript'); const c = require('./dist/src/consumer/consume-handoff').checkConsumeHandoff(); if (c.problem) { console.error(c.problem); process.exit(1); }"
 USER node

@@ -74,8 +74,9 @@ try {
     pollsPerSecond: +(polls / WINDOW_S).toFixed(2),
     pollErrors: d('lab_observer_polls_total', 'result="error"'),
     meanPollMs: +((d('lab_observer_poll_duration_seconds_sum') / d('lab_observer_poll_duration_seconds_count')) * 1000).toFixed(1),
-    cpuPercentOfOneCore: +((d('process_cpu_seconds_total') / WINDOW_S) * 100).toFixed(1),
-    residentMB: +(sample(after, 'process_resident_memory_bytes') / 1e6).toFixed(0),
+    // The observer is two processes: HTTP and metrics, and its Kafka client (README).
+    cpuPercentOfOneCore: +(((d('process_cpu_seconds_total') + d('lab_observer_kafka_client_cpu_seconds_total')) / WINDOW_S) * 100).toFixed(1),
+    residentMB: +((sample(after, 'process_resident_memory_bytes') + sample(after, 'lab_observer_kafka_client_resident_memory_bytes')) / 1e6).toFixed(0),
     requestsPerSecond: perSecond,
     totalRequestsPerSecond: +Object.values(perSecond).reduce((a, b) => a + b, 0).toFixed(2),
     load: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),

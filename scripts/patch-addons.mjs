@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Applies our fixes in patches/ to two packages with a native addon and rebuilds what they touch:
+// Applies our fixes in patches/ to two packages with a native addon and rebuilds what they touch
+// (the addons, and for a patch to the bundled librdkafka only librdkafka's changed objects):
 // - node-rdkafka: the consume(number) hand-off (README, "Our patch to node-rdkafka");
 // - @confluentinc/kafka-javascript (the observer's client): a crash describing a group that the
-//   broker answered with an error.
+//   broker answered with an error, and librdkafka's abort in admin requests to a group coordinator
+//   that comes back after they timed out (librdkafka PR #5397).
 // Runs as the root `postinstall`, so `npm ci` (developers, CI, the Dockerfile) always ends with the
 // patched bindings. Idempotent: a tree that already carries a patch is left alone, and rebuilt only
 // if its addon is older than the patched sources. A package that node-gyp did not configure here
@@ -13,7 +15,7 @@
 // A patch must apply exactly (no fuzz, no offsets): anything else stops the install with what to
 // do. No `patch` or `git` needed, so the Docker build stage and a fresh CI machine need nothing new.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import patchFile from './patch-file.cjs';
@@ -38,8 +40,9 @@ const PACKAGES = [
     addon: 'build/Release/confluent-kafka-javascript.node',
     upstream:
       `If the new version no longer builds a string from a NULL partition assignor in\n` +
-      `FromConsumerGroupDescription (src/common.cc), delete its patch.`,
-    test: 'test/integration/observer.test.ts ("named groups ... only just started")',
+      `FromConsumerGroupDescription (src/common.cc), drop that hunk; if the librdkafka it bundles\n` +
+      `carries librdkafka PR #5397 (rd_kafka_admin_coord_request), drop the rdkafka_admin.c hunk.`,
+    test: 'test/integration/observer.test.ts ("named groups ... only just started") and test/integration/observer-outage.test.ts',
     optional: true,
     without: 'the consumer and the load generator do not need it, the observer does',
   },
@@ -57,7 +60,7 @@ function nodeGyp() {
   return bundled ? [process.execPath, bundled] : ['npx', '--yes', 'node-gyp'];
 }
 
-/** librdkafka's object files, to show that the addon rebuild did not compile librdkafka again. */
+/** librdkafka's object files, to show how many of them the rebuild compiled again. */
 function librdkafkaObjects(dir) {
   const src = path.join(dir, 'deps/librdkafka/src');
   if (!existsSync(src)) return new Map();
@@ -71,16 +74,20 @@ function librdkafkaObjects(dir) {
  */
 const configured = (dir) => existsSync(path.join(dir, 'build', 'config.gypi'));
 
-function rebuild(pkg, dir, full) {
+function rebuild(pkg, dir, files, full) {
   const [cmd, ...args] = nodeGyp();
   const before = librdkafkaObjects(dir);
   const t0 = Date.now();
   const verb = full ? 'rebuild' : 'build';
+  // A patch to the bundled librdkafka's C sources: node-gyp's librdkafka action (make libs
+  // install-subdirs) runs on every build and recompiles only the changed objects, but the addon is
+  // not relinked against a changed static library unless it is gone.
+  if (!full && files.some((f) => f.file.startsWith('deps/librdkafka/'))) rmSync(path.join(dir, pkg.addon), { force: true });
   log(
     full
       ? `compiling node_modules/${pkg.name} from its patched sources, librdkafka included (minutes): it was not built here ` +
           `(a prebuilt binary cannot carry our patch, or npm skipped its install script): ${[cmd, ...args].join(' ')} rebuild`
-      : `rebuilding the ${pkg.name} addon only: ${[cmd, ...args].join(' ')} build (in node_modules/${pkg.name})`,
+      : `rebuilding the ${pkg.name} addon: ${[cmd, ...args].join(' ')} build (in node_modules/${pkg.name})`,
   );
   try {
     // The compiler's warnings about the package's own code would bury this script's lines: shown only on failure.
@@ -154,17 +161,17 @@ function patchPackage(pkg) {
     log(`applied patches/${patchFile} (${writes.length} files)`);
   }
   if (!configured(dir)) {
-    rebuild(pkg, dir, true);
+    rebuild(pkg, dir, files, true);
     return;
   }
   if (writes.length) {
-    rebuild(pkg, dir, false);
+    rebuild(pkg, dir, files, false);
     return;
   }
   const newest = Math.max(...files.filter((f) => /\.(c|cc|h)$/.test(f.file)).map((f) => statSync(path.join(dir, f.file)).mtimeMs));
   if (!existsSync(addon) || statSync(addon).mtimeMs < newest) {
     log(`patches/${patchFile} is already applied, but the addon is older than the patched sources`);
-    rebuild(pkg, dir, false);
+    rebuild(pkg, dir, files, false);
   } else {
     log(`patches/${patchFile} is already applied and built; nothing to do`);
   }

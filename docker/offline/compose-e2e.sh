@@ -21,6 +21,9 @@ root=$(cd "$here/../.." && pwd)
 cd "$root"
 
 read -r -a compose <<<"${COMPOSE:-docker-compose}"
+# The image built from this tree, under a local name (the stages after this one reuse it): .env
+# names the published image, which this run must not test, nor overwrite.
+export LAB_IMAGE=consumer-group-lab:latest
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-labe2e}
 export TOPIC_PARTITIONS=${TOPIC_PARTITIONS:-12}
 export RATE=${E2E_RATE:-50}
@@ -119,7 +122,7 @@ fi
 # The compose file users run must validate as it is, before anything starts.
 dc config -q || fail "docker-compose.yml does not validate"
 log "docker-compose.yml validates"
-log "building consumer-group-lab:latest (the librdkafka compile takes minutes on a cold cache)"
+log "building $LAB_IMAGE from this tree (the librdkafka compile takes minutes on a cold cache)"
 dc build producer >/dev/null
 
 dc down -v --remove-orphans >/dev/null 2>&1 || true

@@ -20,7 +20,7 @@
 # Environment: SWARM_SUBNET (192.168.231.0/24: the simulated LAN, a bridge network on this
 # machine's engine), CONSUMERS (6), TOPIC_PARTITIONS (12), E2E_RATE (50 messages/s),
 # OWNED_WITHIN (25 s: session timeout 10 s + rebalance + scrapes), LAB_SOURCE_IMAGE (the project
-# image on this machine, consumer-group-lab:latest, built when missing), KEEP=1 to leave the swarm up,
+# image on this machine, consumer-group-lab:latest, built from this tree), KEEP=1 to leave the swarm up,
 # SKIP_SETUP=1 to skip installing/starting Docker and building the stand-in images.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -112,8 +112,10 @@ if [[ "${SKIP_SETUP:-0}" != 1 ]]; then
   "$here/setup-docker.sh"
   "$here/build-images.sh" node kafka prometheus registry swarm-node
 fi
-docker image inspect "$source_image" >/dev/null 2>&1 \
-  || { log "building $source_image (minutes on a cold cache)"; docker build -q -t "$source_image" . >/dev/null; }
+# Always built from this tree (seconds when the compose run built it just before: every layer is
+# cached), so neither a stale local image nor a published one is what gets tested.
+log "building $source_image from this tree (minutes on a cold cache)"
+docker build -q -t "$source_image" . >/dev/null
 LAB_IMAGE=$lab_image docker stack config -c docker-stack.yml >/dev/null || fail "docker-stack.yml does not validate"
 
 # --- three laptops on one LAN -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { GroupView } from './group-view';
+import type { KafkaClientState } from './kafka-client-supervisor';
 import type { ObserverStatus } from './poller';
 
 export interface ObserverSource {
@@ -9,6 +10,8 @@ export interface ObserverSource {
   groups(): GroupView[];
   /** A successful poll within the last few intervals. */
   ready(): boolean;
+  /** The process that talks to Kafka, when the observer runs it apart. */
+  kafkaClient?: KafkaClientState;
 }
 
 /** The view as /groups serves it: owners by name, not nested member objects. */
@@ -19,7 +22,19 @@ export function groupsDocument(source: ObserverSource, now: number): unknown {
     up: status.up,
     observedAt: status.lastSuccessAt === null ? null : new Date(status.lastSuccessAt).toISOString(),
     viewAgeSeconds: status.lastSuccessAt === null ? null : (now - status.lastSuccessAt) / 1000,
+    // The groups below are the last good view, not the answer to the latest poll.
+    stale: !status.up,
     lastError: status.lastError,
+    ...(source.kafkaClient
+      ? {
+          kafkaClient: {
+            pid: source.kafkaClient.pid,
+            running: source.kafkaClient.running,
+            restarts: source.kafkaClient.restarts,
+            lastExit: source.kafkaClient.lastExit && { ...source.kafkaClient.lastExit, at: new Date(source.kafkaClient.lastExit.at).toISOString() },
+          },
+        }
+      : {}),
     groups: source.groups().map((g) => ({
       group: g.group,
       state: g.state,

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GroupPoller } from './poller';
+import type { ProcessUsage } from './kafka-client-messages';
+import type { KafkaClientSupervisor } from './kafka-client-supervisor';
+import type { GroupViews } from './poller';
 
 /**
  * The coordinator's view as Prometheus series, filled from the poller's last picture when a
@@ -12,7 +14,21 @@ export class ObserverMetrics {
   readonly pollSeconds: Histogram<string>;
   readonly polls: Counter<'result'>;
 
-  constructor(poller: GroupPoller, topic: string, requests: ReadonlyMap<string, number> = new Map(), now: () => number = Date.now) {
+  constructor(
+    poller: GroupViews,
+    topic: string,
+    {
+      requests = new Map(),
+      kafkaClient = null,
+      kafkaClientUsage = null,
+      now = Date.now,
+    }: {
+      requests?: ReadonlyMap<string, number>;
+      kafkaClient?: Pick<KafkaClientSupervisor, 'state' | 'exits'> | null;
+      kafkaClientUsage?: Readonly<ProcessUsage> | null;
+      now?: () => number;
+    } = {},
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     const groups = () => poller.groups();
@@ -83,7 +99,7 @@ export class ObserverMetrics {
     gauge('lab_group_member_left_timestamp_seconds', 'When the member was gone from the group (Unix seconds); the most recent departures only.', ['group', 'member'], (g) => {
       for (const e of poller.departures()) g.set({ group: e.group, member: e.member }, e.at / 1000);
     });
-    gauge('lab_observer_up', '1 if the last poll of the brokers succeeded; 0 while Kafka does not answer (the group series are then the last good view, dropped after OBSERVER_STALE_AFTER_MS).', [], (g) => {
+    gauge('lab_observer_up', '1 if the last poll of the brokers succeeded; 0 while Kafka or the observer\'s Kafka client process does not answer (the group series are then the last good view, stale, dropped after OBSERVER_STALE_AFTER_MS).', [], (g) => {
       g.set(poller.status.up ? 1 : 0);
     });
     gauge('lab_observer_last_success_timestamp_seconds', 'When the last successful poll ended (Unix seconds).', [], (g) => {
@@ -92,6 +108,37 @@ export class ObserverMetrics {
     gauge('lab_observer_view_age_seconds', 'Age of the exported view: how long ago the last successful poll ended.', [], (g) => {
       if (poller.status.lastSuccessAt !== null) g.set((now() - poller.status.lastSuccessAt) / 1000);
     });
+    if (kafkaClient) {
+      gauge('lab_observer_kafka_client_running', "1 while the observer's Kafka client process runs; 0 between its exit and its restart.", [], (g) => {
+        g.set(kafkaClient.state.running ? 1 : 0);
+      });
+      new Counter({
+        name: 'lab_observer_kafka_client_restarts_total',
+        help: "Unasked exits of the observer's Kafka client process, each followed by a restart, by reason (the signal, e.g. SIGABRT for a native abort, or exit_<code>).",
+        labelNames: ['reason'],
+        registers,
+        collect() {
+          this.reset();
+          this.inc({ reason: 'SIGABRT' }, 0);
+          for (const [reason, n] of kafkaClient.exits()) this.inc({ reason }, n);
+        },
+      });
+    }
+    if (kafkaClientUsage) {
+      // process_* above are this process's; the polling costs are in the Kafka client process.
+      new Counter({
+        name: 'lab_observer_kafka_client_cpu_seconds_total',
+        help: "CPU (user + system) used by the observer's Kafka client processes, as of their last poll.",
+        registers,
+        collect() {
+          this.reset();
+          this.inc(kafkaClientUsage.cpuSeconds);
+        },
+      });
+      gauge('lab_observer_kafka_client_resident_memory_bytes', "Resident memory of the observer's Kafka client process, as of its last poll (0 while it restarts).", [], (g) => {
+        g.set(kafkaClientUsage.residentBytes);
+      });
+    }
     new Counter({
       name: 'lab_observer_kafka_requests_total',
       help: "Requests the observer sent to the brokers, by Kafka API (librdkafka's statistics, every 5 s).",

@@ -36,39 +36,29 @@ export interface ObserverStatus {
 }
 
 /**
- * One poll = one consistent picture of every observed group. Keeps the last good picture while
- * the broker is unreachable, for `staleAfterMs`, so a blip does not blank the dashboard, then
- * drops it: a view of owners that may have changed must not pass for the present.
+ * The observer's view of the groups, fed one poll at a time: the last good picture, the membership
+ * changes between pictures, and whether Kafka answers. Keeps the last good picture while the
+ * broker (or the process that talks to it) does not answer, for `staleAfterMs`, so a blip does not
+ * blank the dashboard, then drops it: a view of owners that may have changed must not pass for the
+ * present. Holds no Kafka client: the observer's parent process keeps it across restarts of the
+ * child that polls.
  */
-export class GroupPoller {
+export class GroupViews {
   private view: GroupView[] = [];
   private readonly joined = new Map<string, MembershipEvent>();
   private readonly departed: MembershipEvent[] = [];
-  private readonly now: () => number;
+  protected readonly now: () => number;
   private readonly keepDepartures: number;
   readonly status: ObserverStatus = { up: false, lastSuccessAt: null, lastError: null, failuresInARow: 0 };
   private polledOnce = false;
 
-  constructor(
-    private readonly source: GroupSource,
-    private readonly options: PollerOptions,
-  ) {
-    this.now = options.now ?? Date.now;
-    this.keepDepartures = options.keepDepartures ?? 200;
+  constructor(private readonly limits: { staleAfterMs: number; now?: () => number; keepDepartures?: number }) {
+    this.now = limits.now ?? Date.now;
+    this.keepDepartures = limits.keepDepartures ?? 200;
   }
 
-  /** Polls once. Resolves with the membership changes since the previous poll; throws if Kafka did not answer. */
-  async poll(): Promise<MembershipEvent[]> {
-    let views: GroupView[];
-    try {
-      views = await this.fetch();
-    } catch (err) {
-      this.status.up = false;
-      this.status.failuresInARow++;
-      this.status.lastError = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
-      if (this.status.lastSuccessAt === null || this.now() - this.status.lastSuccessAt > this.options.staleAfterMs) this.view = [];
-      throw err;
-    }
+  /** A poll that answered. Returns the membership changes since the previous good picture. */
+  succeeded(views: GroupView[]): MembershipEvent[] {
     const events = this.diff(views);
     this.view = views;
     this.status.up = true;
@@ -79,7 +69,17 @@ export class GroupPoller {
     return events;
   }
 
+  /** A poll that did not answer, or the polling process that died. */
+  failed(err: unknown): void {
+    this.status.up = false;
+    this.status.failuresInARow++;
+    this.status.lastError = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
+  }
+
+  /** The last good picture while it is younger than `staleAfterMs` or current; else nothing. */
   groups(): GroupView[] {
+    const { up, lastSuccessAt } = this.status;
+    if (!up && (lastSuccessAt === null || this.now() - lastSuccessAt > this.limits.staleAfterMs)) return [];
     return this.view;
   }
 
@@ -91,21 +91,6 @@ export class GroupPoller {
   /** Members that left, most recent last, at most `keepDepartures`. */
   departures(): MembershipEvent[] {
     return this.departed;
-  }
-
-  private async fetch(): Promise<GroupView[]> {
-    const { topic } = this.options;
-    const configured = this.options.groups.length > 0;
-    const [offsets, ids] = await Promise.all([
-      this.source.topicOffsets(topic),
-      configured ? Promise.resolve(this.options.groups) : this.source.listGroups().then((gs) => gs.map((g) => g.group)),
-    ]);
-    const described = await this.source.describeGroups(ids, topic);
-    const raws: RawGroup[] = await Promise.all(described.map(async (d) => ({ ...d, committed: await this.source.committedOffsets(d.group, topic) })));
-    return raws
-      .filter((r) => configured || concernsTopic(r))
-      .sort((a, b) => a.group.localeCompare(b.group))
-      .map((r) => buildGroupView(r, offsets));
   }
 
   private diff(views: GroupView[]): MembershipEvent[] {
@@ -132,5 +117,42 @@ export class GroupPoller {
     }
     if (this.departed.length > this.keepDepartures) this.departed.splice(0, this.departed.length - this.keepDepartures);
     return events;
+  }
+}
+
+/** One consistent picture of every observed group, straight from Kafka; throws if Kafka did not answer. */
+export async function fetchGroupViews(source: GroupSource, { topic, groups }: { topic: string; groups: string[] }): Promise<GroupView[]> {
+  const configured = groups.length > 0;
+  const [offsets, ids] = await Promise.all([
+    source.topicOffsets(topic),
+    configured ? Promise.resolve(groups) : source.listGroups().then((gs) => gs.map((g) => g.group)),
+  ]);
+  const described = await source.describeGroups(ids, topic);
+  const raws: RawGroup[] = await Promise.all(described.map(async (d) => ({ ...d, committed: await source.committedOffsets(d.group, topic) })));
+  return raws
+    .filter((r) => configured || concernsTopic(r))
+    .sort((a, b) => a.group.localeCompare(b.group))
+    .map((r) => buildGroupView(r, offsets));
+}
+
+/** GroupViews fed by polling a GroupSource in this process: one poll = one consistent picture. */
+export class GroupPoller extends GroupViews {
+  constructor(
+    private readonly source: GroupSource,
+    private readonly options: PollerOptions,
+  ) {
+    super(options);
+  }
+
+  /** Polls once. Resolves with the membership changes since the previous poll; throws if Kafka did not answer. */
+  async poll(): Promise<MembershipEvent[]> {
+    let views: GroupView[];
+    try {
+      views = await fetchGroupViews(this.source, this.options);
+    } catch (err) {
+      this.failed(err);
+      throw err;
+    }
+    return this.succeeded(views);
   }
 }

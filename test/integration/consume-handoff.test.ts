@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import Kafka, { type KafkaConsumer, type LibrdKafkaError, type Message } from 'node-rdkafka';
 import { Kafka as KafkaJS, logLevel, type IHeaders } from 'kafkajs';
+import { checkConsumeHandoff } from '../../src/consumer/consume-handoff';
 import { brokers, createTopic, uniqueName } from '../support/kafka';
 
 // Our patch to node-rdkafka (patches/node-rdkafka+3.6.1.patch) hands consume(n) batches over in
@@ -168,12 +169,13 @@ describe("node-rdkafka's columnar consume hand-off (our patch)", () => {
     });
   }
 
-  test('columnar values and keys are views into one buffer per batch (the documented difference)', async () => {
+  test("columnar values and keys are views into one buffer per batch (the documented difference), as the consumer's start-up check says", async () => {
     const read = await readAll(topic, 'columnar', 1000);
     const batch = read.batches.find((b) => b.filter((m) => m.value).length > 1)!;
     const shared = new Set(batch.flatMap((m) => [m.value, m.key]).filter((b): b is Buffer => b !== null).map((b) => b.buffer));
     assert.equal(shared.size, 1, 'one ArrayBuffer behind the whole batch');
     assert.ok(batch.some((m) => m.value && m.value.byteOffset > 0));
+    assert.deepEqual(checkConsumeHandoff(), { handoff: 'columnar' }, 'the check the consumer logs and exports agrees with what the addon did');
   });
 
   test('a consume error reaches the callback the same way on both paths', async () => {

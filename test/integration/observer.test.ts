@@ -20,6 +20,7 @@ describe('the group observer shows the group as its coordinator sees it', () => 
       const group = uniqueName('g');
       await createTopic(topic, PARTITIONS);
       const producer = await LabProducer.connect(topic);
+      t.after(() => producer.close()); // a failed assertion must not leave the test file running
       await producer.produce(PARTITIONS, 20);
       const observer = await startObserver({ KAFKA_TOPIC: topic });
       const env = { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, PROCESSING_MS: '0', GROUP_PROTOCOL: protocol };
@@ -60,7 +61,12 @@ describe('the group observer shows the group as its coordinator sees it', () => 
           return JSON.stringify(ours) === JSON.stringify(kafkas) ? ours : null;
         },
         { timeoutMs: 20_000, intervalMs: 500, what: 'the observer and kafka-consumer-groups.sh to agree' },
-      ).catch(() => assert.deepEqual(last[0], last[1]));
+      ).catch((err: Error) => {
+        // Show the difference; a tool that never answered fails here too instead of comparing null with null.
+        assert.notEqual(last[1], null, `kafka-consumer-groups.sh never answered: ${err.message}`);
+        assert.deepEqual(last[0], last[1]);
+        throw err;
+      });
       t.diagnostic(`members: ${JSON.stringify(agreed)}`);
 
       const offsets = describeOffsetsWithKafkaTool(group, topic);
@@ -95,6 +101,7 @@ describe('the group observer shows the group as its coordinator sees it', () => 
     );
     const victimPartitions = before.members.find((m) => m.member === 'lab-consumer-1')!.partitions;
     const producer = await LabProducer.connect(topic);
+    t.after(() => producer.close());
     await producer.produce(partitions, 5);
     await waitFor(async () => (await observed(observer, group))!.partitions.every((p) => p.committed !== null), { what: 'every partition to have a committed offset' });
 

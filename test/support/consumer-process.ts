@@ -142,12 +142,33 @@ export class ConsumerProcess {
 }
 
 /** Reads one sample from Prometheus text, matching every given label. */
+/**
+ * The value of the first series of `name` whose labels include `labels`, or null if none does.
+ * For a promise about every series (every partition, say) use metricSum: this reads one.
+ */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | null {
   for (const line of text.split('\n')) {
     if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return null;
+}
+
+/**
+ * The sum over every series of `name` whose labels include `labels`. Throws when there is none, so
+ * that "the sum is 0" cannot pass because the metric was never exported or is misspelt.
+ */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  let series = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    series++;
+  }
+  if (series === 0) throw new Error(`no series of ${name}${Object.keys(labels).length ? ` with ${JSON.stringify(labels)}` : ''} in the metrics`);
+  return sum;
 }
 
 /**

@@ -83,8 +83,12 @@ export class LabProducer {
     if (this.failures.length > 0) throw new Error(`Kafka refused ${this.failures.length} test message(s): ${this.failures[0]}`);
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
+  private closing: Promise<void> | null = null;
+
+  /** Disconnects once; a second call (a test's own and its `t.after` cleanup) waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
+    return this.closing;
   }
 }
 

@@ -199,7 +199,7 @@ describe('the observer metrics', () => {
     source.groups = [group([member('m1', 'lab-consumer-1', [0])], [[0, 7], [1, 4]])];
     const poller = new GroupPoller(source, { topic: 'lab-events', groups: [], staleAfterMs: 10_000 });
     await poller.poll();
-    const text = await new ObserverMetrics(poller, 'lab-events', new Map([['DescribeGroups', 3]])).registry.metrics();
+    const text = await new ObserverMetrics(poller, 'lab-events', { requests: new Map([['DescribeGroups', 3]]) }).registry.metrics();
     const lines = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`));
     assert.deepEqual(lines('lab_group_partition_owner'), ['lab_group_partition_owner{group="lab-group",topic="lab-events",partition="0",member="lab-consumer-1"} 1']);
     assert.deepEqual(lines('lab_group_partition_owned'), [
