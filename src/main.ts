@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from './shared/env';
 import { PortUnavailableError } from './shared/http-server';
+import { MissingPackageError, requirePackage } from './shared/optional-package';
 
 /**
  * One image, three programs: `main.js consumer`, `main.js loadgen` and `main.js observer`.
@@ -13,7 +14,11 @@ async function main(argv: string[]): Promise<void> {
     const { runConsumer } = await import('./consumer/main');
     await runConsumer(process.env);
   } else if (command === 'observer') {
-    const { runObserver } = await import('./observer/main');
+    requirePackage('@confluentinc/kafka-javascript', 'the observer');
+    // A specifier tsc does not follow, so that a build without the observer's optional client
+    // (tsconfig.consumer.json) compiles.
+    const observer: string = './observer/main';
+    const { runObserver } = (await import(observer)) as { runObserver(env: NodeJS.ProcessEnv): Promise<void> };
     await runObserver(process.env);
   } else if (command === 'loadgen') {
     const { runLoadgen } = await import('./loadgen/main');
@@ -25,7 +30,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof PortUnavailableError) {
+  if (err instanceof ConfigError || err instanceof PortUnavailableError || err instanceof MissingPackageError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

@@ -179,6 +179,10 @@ describe('the group observer shows the group as its coordinator sees it', () => 
         throw new Error(`${(err as Error).message}; observer exit ${observer.exitCode ?? observer.exitSignal}`);
       });
       assert.equal(observer.exitSignal, null);
+      // The Kafka client runs in a child process that is restarted after a crash: a crash there
+      // would leave the observer up and the group shown, so the client must never have exited.
+      const doc = (await (await fetch(`http://127.0.0.1:${observer.port}/groups`)).json()) as { kafkaClient: { restarts: number; lastExit: unknown } };
+      assert.equal(doc.kafkaClient.restarts, 0, `the Kafka client process exited: ${JSON.stringify(doc.kafkaClient.lastExit)}`);
     } finally {
       await fresh.stop();
     }
