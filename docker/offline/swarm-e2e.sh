@@ -12,8 +12,10 @@
 # through the observer); stop production until the lag drains (so the accounting is exact), kill
 # laptop-bob outright (SIGKILL to its container: its engine and every replica on it die at once)
 # and resume production; measure the time until every partition is owned again by the survivors
-# and until Swarm has replacement replicas running on the surviving nodes; at the end assert that
-# nothing produced went unprocessed (processed = produced + duplicates) and no sequence gap was seen.
+# and until Swarm has replacement replicas running on the surviving nodes; at the end assert by
+# Kafka's own kafka-consumer-groups.sh (in the broker's container) that every partition is committed
+# to its log-end offset, that the observer reports the same offsets, and that no sequence gap was
+# seen; produced/processed from our counters are printed as an approximate second figure.
 # Removes every engine, container, volume, network and temporary folder it created, in every case;
 # exits non-zero on failure.
 #
@@ -52,6 +54,8 @@ log() { printf '[swarm-e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 # shellcheck source=prom-queries.sh
 . "$here/prom-queries.sh"
+# shellcheck source=kafka-judge.sh
+. "$here/kafka-judge.sh"
 # The docker CLI of this machine, talking to one simulated laptop's engine (its socket is
 # bind-mounted out of the node's container).
 on() { local node=$1; shift; DOCKER_HOST="unix://$tmp/$node/docker.sock" docker "$@"; }
@@ -236,6 +240,15 @@ awk -v o="$owned_s" -v w="$owned_within" 'BEGIN { exit !(o <= w) }' \
 # --- nothing lost ----------------------------------------------------------------------------------
 sleep 10 # the replacements under load
 quiesce
+# The judge: Kafka's own committed offsets (kafka-consumer-groups.sh in the broker's container on
+# the instructor's node), every partition at its end, and the observer agrees.
+kafka_cid=$(on "$manager" ps -q --filter name=lab_kafka | head -1)
+[[ -n $kafka_cid ]] || fail "no lab_kafka container on laptop-$manager"
+kafka_exec=(on "$manager" exec "$kafka_cid")
+observer=http://${ip[$manager]}:8081
+assert_committed_to_end 90 || fail "the group did not commit every partition to its end by Kafka's own tool (or the observer disagrees)"
+# Our counters, a second and approximate figure: a killed replica's last unscraped second is
+# missing from them, and duplicates can hide a loss in a sum.
 produced=$(query "sum(lab_producer_messages_total{topic=\"$topic\"})")
 processed=$(query "sum(last_over_time(lab_consumer_messages_processed_total{topic=\"$topic\"}[1h]))")
 gaps=$(query "sum(last_over_time(lab_consumer_sequence_gaps_total{topic=\"$topic\"}[1h]))"); gaps=${gaps:-0}
@@ -246,7 +259,8 @@ rebalance_errors=$(query "sum(last_over_time(lab_consumer_rebalance_events_total
 [[ -n $produced ]] && awk -v p="$produced" 'BEGIN { exit !(p > 0) }' || fail "nothing was produced"
 duplicates=$(awk -v p="$produced" -v c="${processed:-0}" 'BEGIN { print c - p }')
 log "produced=$produced processed=$processed duplicates=$duplicates (of which a replica recognised $redelivered) gaps=$gaps failed rebalances=$rebalance_errors"
-awk -v d="$duplicates" 'BEGIN { exit !(d >= 0) }' || fail "processed $processed < produced $produced: messages went unprocessed"
+awk -v d="$duplicates" 'BEGIN { exit !(d >= 0) }' \
+  || log "NOTE: our counters read processed $processed < produced $produced; Kafka's committed offsets above are the judge"
 awk -v g="$gaps" 'BEGIN { exit !(g == 0) }' || fail "$gaps sequence gaps: messages were lost"
 awk -v e="$rebalance_errors" 'BEGIN { exit !(e == 0) }' || fail "$rebalance_errors rebalances failed in the replicas"
 

@@ -5,21 +5,31 @@ import { startBroker, type Broker } from '../support/broker';
 import { ConsumerProcess, endedAfterSuite } from '../support/consumer-process';
 import { allProcessed, waitForOwnership } from '../support/group';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
-import { EventLoopWatch, LatencyProbe } from '../support/probe';
+import { EventLoopWatch, LatencyProbe, MachineNoise, allowanceMs } from '../support/probe';
 import { waitFor } from '../support/wait';
 
 const PARTITIONS = 4;
 
-/** SIGTERM, then the promise every state must keep: exit 0 within the 10 s stop deadline. */
-async function assertCleanStopWithin10s(c: ConsumerProcess, t: TestContext): Promise<void> {
+/**
+ * SIGTERM, then exit 0 within what the README promises for that state, plus the machine's own
+ * stall over the same time (the test process's event-loop delay).
+ */
+async function assertCleanStopWithin(promisedMs: number, c: ConsumerProcess, t: TestContext): Promise<void> {
+  const noise = new MachineNoise();
   const started = Date.now();
   c.signal('SIGTERM');
   await c.exit(15_000);
   const took = Date.now() - started;
-  t.diagnostic(`exit ${c.exitCode} after ${took} ms`);
+  const bound = allowanceMs(promisedMs, noise.stop());
+  t.diagnostic(`exit ${c.exitCode} after ${took} ms (bound ${bound} ms)`);
   assert.equal(c.exitCode, 0);
-  assert.ok(took < 10_000, `exited after ${took} ms`);
+  assert.ok(took < bound, `exited after ${took} ms (bound ${bound} ms)`);
 }
+// README: with no broker reachable it "exits 0 at once" (read as within a second: no request is
+// made, only the process's own shutdown), and a stop while connecting lets the attempt end (3 s at
+// most) and "exits 0 within about 3 s" ("about": one more second, as everywhere in these tests).
+const NO_BROKER_STOP_MS = 1000;
+const CONNECTING_STOP_MS = 4000;
 // Short enough for the member to lose its assignment during the outage, as in production.
 const SESSION_TIMEOUT_MS = 6000;
 // The reproduction in issue 10: a broker restart of 15 s against a 6 s session.
@@ -167,27 +177,27 @@ describe('when the broker goes down and comes back', () => {
   }
 
   for (const protocol of ['classic', 'consumer'] as const) {
-    test(`SIGTERM while the broker is down exits 0 within 10 s (GROUP_PROTOCOL=${protocol})`, async (t) => {
+    test(`SIGTERM while the broker is down exits 0 at once (GROUP_PROTOCOL=${protocol})`, async (t) => {
       const env: Record<string, string> = protocol === 'consumer' ? { GROUP_PROTOCOL: 'consumer' } : {};
       const { c, producer } = await consumerWithWork(`down-${protocol}`, env);
       await producer.close();
       await broker.halt();
       try {
         await waitFor(async () => (await c.readyz()) === 503, { timeoutMs: 15_000, what: 'the consumer to notice the broker is gone' });
-        await assertCleanStopWithin10s(c, t);
+        await assertCleanStopWithin(NO_BROKER_STOP_MS, c, t);
       } finally {
         await broker.restart();
       }
     });
   }
 
-  test('SIGTERM while connecting to a broker that is down exits 0 within 10 s', async (t) => {
+  test('SIGTERM while connecting to a broker that is down exits 0 within about 3 s (the connection attempt ends first)', async (t) => {
     await broker.halt();
     try {
       const c = await ConsumerProcess.start('never-connected', { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: uniqueName('t'), KAFKA_GROUP_ID: uniqueName('g') });
       running.push(c);
       await waitFor(async () => (await c.status()).state === 'connecting', { what: 'the consumer to be connecting' });
-      await assertCleanStopWithin10s(c, t);
+      await assertCleanStopWithin(CONNECTING_STOP_MS, c, t);
     } finally {
       await broker.restart();
     }

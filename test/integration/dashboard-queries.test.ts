@@ -3,18 +3,20 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { ConsumerProcess } from '../support/consumer-process';
 import { freePort } from '../support/broker';
-import { REPO_ROOT, allPanels, concreteExpr, dashboardQueries, loadDashboard, type DashboardQuery } from '../support/dashboard-queries';
-import { display, seriesColours, seriesFrames, tableFrame, transform, type PromSeries } from '../support/grafana-data';
-import { createTopic, uniqueName } from '../support/kafka';
+import { REPO_ROOT, allPanels, concreteExpr, dashboardQueries, loadDashboard, type DashboardQuery, type Panel } from '../support/dashboard-queries';
+import { display, grafanaData, seriesColours, seriesFrames, tableFrame, theme, transform, type PromSeries } from '../support/grafana-data';
+import { LabProducer, createTopic, uniqueName } from '../support/kafka';
+import { metricNames, recordingRules, withoutFallback } from '../support/promql-fallback';
 import { waitFor } from '../support/wait';
 import { memberColour } from '../../src/dashboard/member-colours';
 
 // 12 partitions: Prometheus' text order (0, 1, 10, 11, 2, ...) differs from numeric order.
 const PARTITIONS = 12;
 const STEP_S = 2;
+const ALL_PARTITIONS = Array.from({ length: PARTITIONS }, (_, i) => i);
 
 interface PromResponse<T> {
   status: string;
@@ -27,7 +29,31 @@ interface Rule {
   health: string;
   lastError?: string;
 }
-type Sample = { metric: Record<string, string> };
+interface RuleGroup {
+  lastEvaluation: string;
+  rules: Rule[];
+}
+type Sample = { metric: Record<string, string>; value: [number, string] };
+
+/** The observer's /groups, the coordinator's view the panels are compared with. */
+interface GroupsDocument {
+  groups: { group: string; members: { member: string; partitions: number[] }[]; partitions: { partition: number; owner: string | null; lag: number | null }[] }[];
+}
+
+/** One instant query as a stat or bar gauge shows it "now": what it answers, and what it answers without its fallback. */
+interface Shown {
+  full: Sample[];
+  stripped: Sample[];
+}
+
+/** What the panels showed at one known moment of the run, with the coordinator's view at that moment. */
+interface Moment {
+  at: number;
+  panels: Map<string, Shown>;
+  /** The ownership timeline's query at this moment, before Grafana folds it. */
+  ownerSeries: Sample[];
+  owners: Map<number, string | null>;
+}
 
 /**
  * The repository's prometheus.yml, rewritten for processes on this machine. Docker's DNS does not
@@ -52,7 +78,13 @@ function localConfig(remoteDir: string, observerPort: number, producerPort: numb
   return text;
 }
 
-describe('the dashboard against a live Prometheus scraping a group through a join, a pause and a kill', () => {
+const value = (s: Sample) => Number(s.value[1]);
+const one = (shown: Shown, what: string): number => {
+  assert.equal(shown.stripped.length, 1, `${what}: one value without the fallback (got ${JSON.stringify(shown.stripped)})`);
+  return value(shown.stripped[0]);
+};
+
+describe('the dashboard against a live Prometheus scraping a group through joins, a kill, a pause and production stopped', () => {
   const running: ConsumerProcess[] = [];
   let prometheus: ChildProcess | null = null;
   let promLog = '';
@@ -60,8 +92,28 @@ describe('the dashboard against a live Prometheus scraping a group through a joi
   const remoteDir = path.join(tmp, 'remote');
   fs.mkdirSync(remoteDir);
   let api = '';
-  let group = '';
+  const topic = uniqueName('dashboard');
+  const group = uniqueName('g');
   let from = 0;
+  let producer: ConsumerProcess;
+  let observer: ConsumerProcess;
+  const c: Record<'first' | 'second' | 'third', ConsumerProcess> = {} as never;
+  const moments = new Map<string, Moment>();
+  let frozen: number[] = [];
+  let splitDuringPause: Sample[] = [];
+  let splitFrameDuringPause: { name: string; values: unknown[] }[] = [];
+  const rules = recordingRules();
+
+  const dashboard = loadDashboard();
+  const panels = allPanels(dashboard);
+  const panel = (title: string): Panel => {
+    const found = panels.filter((p) => p.title.startsWith(title));
+    assert.equal(found.length, 1, `one panel titled "${title}..."`);
+    return found[0];
+  };
+  /** The instant queries a viewer reads as numbers: stats and the bar gauge. */
+  const instantQueries = () => dashboardQueries(dashboard, undefined, { group }).filter((q) => q.instant && q.panel && q.panel.type !== 'table');
+  const key = (q: DashboardQuery) => `${q.panel!.title} / ${q.target!.legendFormat}`;
 
   after(async () => {
     if (prometheus && prometheus.exitCode === null && prometheus.signalCode === null) {
@@ -71,7 +123,7 @@ describe('the dashboard against a live Prometheus scraping a group through a joi
       await exited;
       clearTimeout(timer);
     }
-    await Promise.all(running.map((c) => c.kill()));
+    await Promise.all(running.map((p) => p.kill()));
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -82,200 +134,592 @@ describe('the dashboard against a live Prometheus scraping a group through a joi
   };
   const query = async (expr: string) => (await prom<{ result: Sample[] }>(`/api/v1/query?${new URLSearchParams({ query: expr })}`)).result;
   /** As Grafana runs a graph's or an annotation's query: over the time range, one point per step. */
-  const queryRange = async (expr: string) => {
+  const queryRange = async (expr: string, start = from) => {
     // Start and end rounded down to the step, as Grafana aligns them (AlignTimeRange in its promlib).
     const align = (s: number) => String(Math.floor(s / STEP_S) * STEP_S);
-    const params = new URLSearchParams({ query: expr, start: align(from), end: align(Date.now() / 1000), step: String(STEP_S) });
+    const params = new URLSearchParams({ query: expr, start: align(start), end: align(Date.now() / 1000), step: String(STEP_S) });
     return (await prom<{ result: PromSeries[] }>(`/api/v1/query_range?${params}`)).result;
   };
   const run = (q: DashboardQuery) => (q.instant ? query(q.expr) : queryRange(q.expr));
-  const listTarget = (c: ConsumerProcess) => fs.writeFileSync(path.join(remoteDir, `${c.name}.yml`), `- targets: ['127.0.0.1:${c.port}']\n`);
+  const listTarget = (p: ConsumerProcess) => fs.writeFileSync(path.join(remoteDir, `${p.name}.yml`), `- targets: ['127.0.0.1:${p.port}']\n`);
+  const coordinator = async () => {
+    const doc = (await observer.http('GET', '/groups')).body as unknown as GroupsDocument;
+    return doc.groups.find((g) => g.group === group) ?? null;
+  };
+  const ruleGroups = async () => (await prom<{ groups: RuleGroup[] }>('/api/v1/rules')).groups;
 
-  test('every panel and annotation shows data, the split view shows the paused replica, and every rule evaluates', async (t) => {
-    const version = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
-    if (version.error) assert.fail(`prometheus is not installed (${version.error.message}): run apt-get install -y prometheus`);
-
-    const topic = uniqueName('dashboard');
-    group = uniqueName('g');
-    await createTopic(topic, PARTITIONS);
-    const producer = await ConsumerProcess.start('producer', { KAFKA_TOPIC: topic, TOPIC_PARTITIONS: String(PARTITIONS), RATE: '200', LOG_LEVEL: 'info' }, 'loadgen');
-    running.push(producer);
-    await producer.waitReady();
-    const observer = await ConsumerProcess.start('observer', { KAFKA_TOPIC: topic, LOG_LEVEL: 'info' }, 'observer');
-    running.push(observer);
-
-    // Eager `range` so that every rebalance pauses the members (the pause panel has something to
-    // show); a short session timeout so that the pause and the kill are noticed within seconds.
-    const env = { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, PROCESSING_MS: '2', LOG_LEVEL: 'info', ASSIGNMENT_STRATEGY: 'range', SESSION_TIMEOUT_MS: '6000', HEARTBEAT_INTERVAL_MS: '1000' };
-    const start = async (name: string) => {
-      const c = await ConsumerProcess.start(name, env);
-      running.push(c);
-      listTarget(c);
-      return c;
-    };
-    const first = await start('lab-consumer-1');
-    await waitFor(async () => (await first.owned())?.length === PARTITIONS, { what: 'lab-consumer-1 to own every partition' });
-
-    const promPort = await freePort();
-    const configFile = path.join(tmp, 'prometheus.yml');
-    fs.writeFileSync(configFile, localConfig(remoteDir, observer.port, producer.port, promPort));
-    prometheus = spawn('prometheus', [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    prometheus.stdout!.setEncoding('utf8').on('data', (c: string) => (promLog += c));
-    prometheus.stderr!.setEncoding('utf8').on('data', (c: string) => (promLog += c));
-    api = `http://127.0.0.1:${promPort}`;
-    await waitFor(async () => (await fetch(`${api}/-/ready`)).ok, { timeoutMs: 30_000, what: `Prometheus to start (log: ${promLog.slice(-500)})` });
-    from = Date.now() / 1000;
-    await waitFor(async () => (await query(`count_over_time(up{job="consumer"}[1m]) >= 3`)).length === 1 && (await query(`lab_group_members{group="${group}"} == 1`)).length === 1, {
-      timeoutMs: 30_000,
-      what: 'Prometheus to scrape lab-consumer-1 and the observer to report the group',
-    });
-
-    // Two members join while Prometheus watches.
-    const second = await start('lab-consumer-2');
-    const third = await start('lab-consumer-3');
-    const consumers = [first, second, third];
+  /**
+   * Waits until what happened by now is in Prometheus: every target scraped after this moment and
+   * every rule group evaluated after that scrape. Then the panels show this moment, not an earlier one.
+   */
+  const caughtUp = async () => {
+    const now = Date.now() / 1000;
+    let scraped = 0;
+    // Every listed replica too: file discovery picks a new one up within its 5 s refresh.
+    const listed = fs.readdirSync(remoteDir).length;
     await waitFor(async () => {
-      const owned = await Promise.all(consumers.map((c) => c.owned()));
-      return owned.every((o) => o !== null && o.length > 0) && owned.reduce((n, o) => n + o!.length, 0) === PARTITIONS && (await query(`lab_group_members{group="${group}"} == 3`)).length === 1;
-    }, { timeoutMs: 60_000, what: 'three consumers to share the partitions, as the coordinator sees it' });
-    // The alert's record reads the coordinator: every partition owned is a 0, not a missing series.
-    await waitFor(async () => (await query(`group_topic:lab_group_partitions_without_owner:count{group="${group}"} == 0`)).length === 1, {
-      timeoutMs: 20_000,
-      what: 'the partitions-without-owner record to show 0 for the group',
+      const [oldest] = await query('min(timestamp(up))');
+      const [replicas] = await query('count(up{job="consumer"})');
+      scraped = oldest ? value(oldest) : 0;
+      return scraped > now && (replicas ? value(replicas) : 0) === listed;
+    }, { timeoutMs: 15_000, intervalMs: 250, what: `every target (${listed} replicas) to be scraped once more` });
+    await waitFor(async () => (await ruleGroups()).every((g) => Date.parse(g.lastEvaluation) / 1000 > scraped), { timeoutMs: 10_000, intervalMs: 250, what: 'every rule group to be evaluated after that scrape' });
+  };
+
+  /** Records every stat and bar gauge as shown now, and the coordinator's owners. */
+  const record = async (name: string) => {
+    await caughtUp();
+    const shown = new Map<string, Shown>();
+    for (const q of instantQueries()) shown.set(key(q), { full: await query(q.expr), stripped: await query(withoutFallback(q.expr, rules).expr) });
+    const timeline = panel('Partition owner (coordinator)');
+    const ownerSeries = await query(concreteExpr(timeline.targets![0].expr!, undefined, { group }));
+    const view = await coordinator();
+    assert.ok(view, `the observer reports ${group}`);
+    const owners = new Map(view.partitions.map((p) => [p.partition, p.owner]));
+    moments.set(name, { at: Date.now() / 1000, panels: shown, ownerSeries, owners });
+  };
+  const at = (name: string): Moment => {
+    const m = moments.get(name);
+    assert.ok(m, `the run reached "${name}"`);
+    return m;
+  };
+  /** Where the duplicates stat found its duplicates, and what each replica saw again itself, for failure messages. */
+  const duplicatesStory = async () => {
+    const dup = panel('Duplicates in the time range');
+    const perPartition = withoutFallback(concreteExpr(dup.targets![0].expr!, undefined, { group }), rules).expr.replace(/^sum\(/, 'sum by (partition) (');
+    const redelivered = 'sum by (consumer) (lab_consumer_redeliveries_total) > 0';
+    const revokes = [c.first, c.second, c.third].filter(Boolean).map((p) => [p.name, p.lines.filter((l) => l.event === 'revoke' || l.event === 'assign' || /commit/.test(String(l.msg))).map((l) => [l.time, l.msg, l.revoked ?? l.gained])]);
+    return `duplicates per partition: ${JSON.stringify((await query(perPartition)).map((s) => [s.metric.partition, s.value[1]]))}; redelivered per replica: ${JSON.stringify((await query(redelivered)).map((s) => [s.metric.consumer, s.value[1]]))}; rebalances: ${JSON.stringify(revokes)}`;
+  };
+  const stat = (moment: string, title: string, legend: string): Shown => {
+    const shown = [...at(moment).panels].filter(([k]) => k.startsWith(title) && k.endsWith(` / ${legend}`));
+    assert.equal(shown.length, 1, `panel "${title}" has a query "${legend}"`);
+    return shown[0][1];
+  };
+  /** The text and colour Grafana gives the value on the stat (its mappings and thresholds). */
+  const shownAs = (title: string, v: number) => display(panel(title).fieldConfig!.defaults as never, v);
+  const colour = (name: string) => theme().visualization.getColorByName(name);
+
+  /** Waits until the coordinator lists exactly these members, with the partitions shared among those that take partitions. */
+  const coordinatorHas = async (members: string[], what: string, owning: string[] = members) =>
+    waitFor(async () => {
+      const view = await coordinator();
+      if (!view) return false;
+      const listed = view.members.map((m) => m.member).sort();
+      const owners = new Set(view.partitions.map((p) => p.owner));
+      return JSON.stringify(listed) === JSON.stringify([...members].sort()) && view.partitions.length === PARTITIONS && !owners.has(null) && owning.every((m) => owners.has(m)) && owners.size === owning.length;
+    }, { timeoutMs: 45_000, intervalMs: 250, what });
+
+  // Eager `range` so that every rebalance pauses the members (the pause panel has something to
+  // show); a short session timeout so that the pause and the kill are noticed within seconds.
+  const consumerEnv = () => ({ KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, PROCESSING_MS: '2', LOG_LEVEL: 'info', ASSIGNMENT_STRATEGY: 'range', SESSION_TIMEOUT_MS: '6000', HEARTBEAT_INTERVAL_MS: '1000' });
+  const startConsumer = async (name: string, extra: Record<string, string> = {}) => {
+    const p = await ConsumerProcess.start(name, { ...consumerEnv(), ...extra });
+    running.push(p);
+    listTarget(p);
+    return p;
+  };
+
+  describe('one member', () => {
+    before(async () => {
+      const version = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
+      if (version.error) assert.fail(`prometheus is not installed (${version.error.message}): run apt-get install -y prometheus`);
+      await createTopic(topic, PARTITIONS);
+      producer = await ConsumerProcess.start('producer', { KAFKA_TOPIC: topic, TOPIC_PARTITIONS: String(PARTITIONS), RATE: '200', LOG_LEVEL: 'info' }, 'loadgen');
+      running.push(producer);
+      await producer.waitReady();
+      observer = await ConsumerProcess.start('observer', { KAFKA_TOPIC: topic, LOG_LEVEL: 'info' }, 'observer');
+      running.push(observer);
+      c.first = await startConsumer('lab-consumer-1');
+      await waitFor(async () => (await c.first.owned())?.length === PARTITIONS, { what: 'lab-consumer-1 to own every partition' });
+
+      const promPort = await freePort();
+      const configFile = path.join(tmp, 'prometheus.yml');
+      fs.writeFileSync(configFile, localConfig(remoteDir, observer.port, producer.port, promPort));
+      prometheus = spawn('prometheus', [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      prometheus.stdout!.setEncoding('utf8').on('data', (chunk: string) => (promLog += chunk));
+      prometheus.stderr!.setEncoding('utf8').on('data', (chunk: string) => (promLog += chunk));
+      api = `http://127.0.0.1:${promPort}`;
+      await waitFor(async () => (await fetch(`${api}/-/ready`)).ok, { timeoutMs: 30_000, what: `Prometheus to start (log: ${promLog.slice(-500)})` });
+      from = Date.now() / 1000;
+      await waitFor(async () => (await query('count_over_time(up{job="consumer"}[1m]) >= 3')).length === 1, { timeoutMs: 30_000, what: 'Prometheus to scrape lab-consumer-1 three times' });
+      await coordinatorHas(['lab-consumer-1'], 'the coordinator to list lab-consumer-1 owning every partition');
+      await record('one member');
+    }, { timeout: 100_000 });
+
+    test('Members in the group: 1 member listed by the coordinator, 1 of our replicas ready', () => {
+      assert.equal(one(stat('one member', 'Members in the group', 'members'), 'members'), 1);
+      assert.equal(one(stat('one member', 'Members in the group', 'our replicas ready'), 'ready'), 1);
     });
 
-    // The zombie: lab-consumer-3 is frozen (what `docker pause` does) and goes on believing it owns
-    // its partitions after the coordinator gave them to the others.
-    const frozen = (await third.owned())!.sort((a, b) => a - b);
-    // What it believes must have reached Prometheus before it freezes: that is all anyone will know.
-    await waitFor(async () => (await query('lab_consumer_partition_assigned{consumer="lab-consumer-3"}')).length === frozen.length, {
-      timeoutMs: 30_000,
-      what: "Prometheus to have scraped lab-consumer-3's partitions",
-    });
-    third.signal('SIGSTOP');
-    let split: Sample[] = [];
-    // While the others rebalance, one of them can show for a scrape interval as still claiming a
-    // partition it is handing over; wait for the frozen replica's split alone.
-    await waitFor(async () => {
-      split = await query(`lab:partition_split_view{group="${group}"}`);
-      return split.length === frozen.length && split.every((s) => s.metric.consumer === 'lab-consumer-3');
-    }, { timeoutMs: 45_000, intervalMs: 500, what: `the split view to show lab-consumer-3's partitions ${frozen.join(',')}` }).catch(async (err: Error) => {
-      const seen = async (expr: string) => JSON.stringify((await query(expr)).map((s) => s.metric));
-      const values = async (expr: string) => JSON.stringify((await query(expr)).map((s) => [s.metric.instance, s.metric.partition, (s as unknown as { value: [number, string] }).value[1]]));
-      throw new Error(
-        `${err.message}; split: ${JSON.stringify(split.map((s) => s.metric))}; claimed: ${await seen('lab:consumer_partition_claimed')}; coordinator: ${await seen(`lab_group_partition_owner{group="${group}"}`)}` +
-          `; up: ${await values('up{job="consumer"}')}; info ts: ${await values('last_over_time(timestamp(lab_consumer_info)[10m:2s])')}; assigned ts: ${await values('last_over_time(timestamp(lab_consumer_partition_assigned)[10m:2s])')}`,
-      );
-    });
-    assert.deepEqual(split.map((s) => Number(s.metric.partition)).sort((a, b) => a - b), frozen);
-    for (const s of split) {
-      assert.equal(s.metric.consumer, 'lab-consumer-3');
-      assert.ok(['lab-consumer-1', 'lab-consumer-2'].includes(s.metric.member), `the coordinator gave partition ${s.metric.partition} to ${s.metric.member}`);
-    }
-
-    // Thawed, it learns it was removed, drops the partitions and rejoins: the split ends.
-    third.signal('SIGCONT');
-    await waitFor(async () => ((await third.owned())?.length ?? 0) > 0 && (await query(`lab:partition_split_view{group="${group}"}`)).length === 0, {
-      timeoutMs: 45_000,
-      what: 'lab-consumer-3 to rejoin with partitions and the split view to clear',
-    });
-
-    // A crash: nobody tells the group; the coordinator drops it when its session times out.
-    // Docker removes a killed container from its DNS; here its target file goes.
-    second.signal('SIGKILL');
-    await second.exit();
-    fs.rmSync(path.join(remoteDir, `${second.name}.yml`));
-    await waitFor(async () => ((await first.owned())?.length ?? 0) + ((await third.owned())?.length ?? 0) === PARTITIONS && (await query(`lab_group_member_info{group="${group}", member="lab-consumer-2"}`)).length === 0, {
-      timeoutMs: 45_000,
-      what: 'the coordinator to drop lab-consumer-2 and the others to own every partition',
-    });
-
-    const rules = async () => (await prom<{ groups: { rules: Rule[] }[] }>('/api/v1/rules')).groups.flatMap((g) => g.rules);
-    let evaluated: Rule[] = [];
-    await waitFor(async () => {
-      evaluated = await rules();
-      return evaluated.length > 0 && evaluated.every((r) => r.health !== 'unknown');
-    }, { timeoutMs: 20_000, what: 'every rule to be evaluated once' });
-    t.diagnostic(`${evaluated.filter((r) => r.type === 'recording').length} recording rules, ${evaluated.filter((r) => r.type === 'alerting').length} alerts`);
-    assert.deepEqual(evaluated.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`), [], 'every rule evaluates without error');
-
-    const queries = dashboardQueries(loadDashboard(), undefined, { group });
-    // Bars that appear only when something went wrong, or when a replica re-received its own
-    // messages (not every run does): they must work, but a healthy run may leave them empty.
-    const onlyOnTrouble = (q: DashboardQuery) => !q.instant && /> 0$/.test(q.raw) && /lab_consumer_(sequence_gaps|redeliveries)_total/.test(q.raw);
-    t.diagnostic(`${queries.length} dashboard queries`);
-    let empty: string[] = [];
-    try {
-      await waitFor(async () => {
-        empty = [];
-        for (const q of queries.filter((x) => !onlyOnTrouble(x))) if ((await run(q)).length === 0) empty.push(`${q.where}: ${q.expr}`);
-        return empty.length === 0;
-      }, { timeoutMs: 45_000, intervalMs: 1000, what: 'every dashboard query to return data' });
-    } catch {
-      assert.fail(`dashboard queries that returned nothing (a panel that shows nothing is a broken panel):\n  ${empty.join('\n  ')}`);
-    }
-    // A pause, a kill and rebalances lose nothing.
-    const story = () => JSON.stringify(consumers.map((c) => [c.name, c.lines.filter((l) => /gap|rebalance|fenced|lost/.test(String(l.msg))).map((l) => ({ ...l, time: undefined, pid: undefined, hostname: undefined }))]));
-    for (const q of queries.filter((x) => onlyOnTrouble(x) && /sequence_gaps/.test(x.raw))) assert.deepEqual(await run(q), [], `${q.where}: ${story()}`);
-    assert.deepEqual(await query('ALERTS{alertname="SequenceGap"}'), []);
-
-    // What the annotations mark: the joins and the kill, from the coordinator's membership.
-    const annotation = (name: string) => queries.find((q) => q.where === `annotation "${name}"`)!;
-    const members = async (name: string) => new Set((await run(annotation(name))).map((s) => s.metric.member));
-    const joined = await members('Member joined (coordinator)');
-    for (const m of ['lab-consumer-2', 'lab-consumer-3']) assert.ok(joined.has(m), `"${m} joined" is marked (${[...joined].join(', ')})`);
-    // The last step of the range may precede the moment the coordinator dropped it: like a viewer,
-    // wait for the next refresh.
-    let left = new Set<string>();
-    await waitFor(async () => (left = await members('Member left (coordinator)')).has('lab-consumer-2'), { timeoutMs: 10_000, intervalMs: 1000, what: 'the killed lab-consumer-2 to be marked as left' }).catch(async (err: Error) => {
-      const history = (await queryRange(`lab_group_member_info{group="${group}"}`)).map((s) => [s.metric.member, s.values[0][0], s.values[s.values.length - 1][0]]);
-      throw new Error(`${err.message} (marked: ${[...left].join(', ')}; membership over the range: ${JSON.stringify(history)})`);
+    test('Partitions per member (bar gauge): lab-consumer-1 has all 12', () => {
+      assert.deepEqual(stat('one member', 'Partitions per member (coordinator, now)', '{{member}}').stripped.map((s) => [s.metric.member, value(s)]), [['lab-consumer-1', PARTITIONS]]);
     });
   });
 
-  test('the ownership timeline, through Grafana\'s own transformations and mappings, shows partitions in numeric order and each member in the colour of its series', async () => {
-    assert.ok(api, 'the live group ran');
-    const panels = allPanels(loadDashboard());
-    const timeline = panels.find((p) => p.title.startsWith('Partition owner (coordinator)'))!;
-    const perMember = panels.find((p) => p.title.startsWith('Partitions per member over time (coordinator)'))!;
-    const vars = { group };
+  describe('three members', () => {
+    before(async () => {
+      c.second = await startConsumer('lab-consumer-2', {
+        // lab-consumer-2 will be killed. It commits only when its partitions are revoked, so what it
+        // processed since the last rebalance is uncommitted when it dies: its successors must
+        // process it again, and the duplicates stat must count it.
+        AUTO_COMMIT_INTERVAL_MS: '3600000',
+      });
+      c.third = await startConsumer('lab-consumer-3');
+      const all = ['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3'];
+      await coordinatorHas(all, 'the coordinator to give each of three members partitions');
+      await waitFor(async () => (await Promise.all([c.first, c.second, c.third].map((p) => p.owned()))).every((o) => (o?.length ?? 0) > 0), { timeoutMs: 30_000, what: 'each replica to own what the coordinator gave it' });
+      await record('three members');
+    }, { timeout: 100_000 });
 
-    const ownerResult = await queryRange(concreteExpr(timeline.targets![0].expr!, undefined, vars));
-    const [frame] = await transform(timeline.transformations as never, [tableFrame(ownerResult)]);
-    // One row per partition, top to bottom 0, 1, 2, ... 11: the rows a viewer reads.
-    assert.deepEqual(frame.fields.slice(1).map((f) => f.name), Array.from({ length: PARTITIONS }, (_, i) => String(i)));
+    test('Members in the group: 3 and 3 ready; Partitions without owner: 0 of 12, in green', () => {
+      assert.equal(one(stat('three members', 'Members in the group', 'members'), 'members'), 3);
+      assert.equal(one(stat('three members', 'Members in the group', 'our replicas ready'), 'ready'), 3);
+      // "without owner" has no series while every partition is owned: the fallback's 0 is what shows,
+      // so the metric it counts is shown to exist by the total beside it.
+      assert.deepEqual(stat('three members', 'Partitions without owner', 'without owner').stripped, []);
+      assert.equal(value(stat('three members', 'Partitions without owner', 'without owner').full[0]), 0);
+      assert.equal(one(stat('three members', 'Partitions without owner', 'partitions'), 'partitions'), PARTITIONS);
+      assert.equal(shownAs('Partitions without owner', 0).color, colour('green'));
+    });
 
-    // Each cell's text and colour as Grafana displays them: the owner's name, in its colour.
-    const cellColours = new Map<string, Set<string>>();
-    for (const field of frame.fields.slice(1)) {
-      for (const v of field.values as string[]) {
-        const shown = display(timeline.fieldConfig!.defaults, v);
-        if (v === '') {
-          assert.deepEqual(shown, { text: 'no owner', color: '#F2495C' });
-          continue;
-        }
-        assert.equal(shown.text, v);
-        if (!cellColours.has(v)) cellColours.set(v, new Set());
-        cellColours.get(v)!.add(shown.color);
+    test('Partitions per member (bar gauge): 4, 4 and 4, as the coordinator assigned them', () => {
+      const bars = stat('three members', 'Partitions per member (coordinator, now)', '{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
+      assert.deepEqual(bars, [['lab-consumer-1', 4], ['lab-consumer-2', 4], ['lab-consumer-3', 4]]);
+    });
+
+    test('before any kill: Messages lost 0, Invalid 0, Delivery errors 0, all in green; Duplicates has a value', async (t) => {
+      const story = await duplicatesStory();
+      for (const [title, legend] of [['Messages lost (sequence gaps)', 'gaps'], ['Invalid messages', 'delivery errors']] as const) {
+        assert.equal(one(stat('three members', title, legend), `${title} ${legend}`), 0, `${title} ${legend}`);
+        assert.equal(shownAs(title, 0).color, colour('green'));
       }
-    }
-    assert.deepEqual([...cellColours.keys()].sort(), ['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3']);
-    const colours = new Set<string>();
-    for (const [member, seen] of cellColours) {
-      assert.equal(seen.size, 1, `${member} has one colour on the timeline`);
-      colours.add([...seen][0]);
-    }
-    assert.equal(colours.size, 3, 'three members, three colours');
+      // Duplicates: a number (its metrics exist), green at 0. Not asserted to be 0 here: in 2 of 3
+      // runs the eager hand-over to the joining members showed about one scrape interval of
+      // messages per moved partition as processed twice (reported; see the diagnostic).
+      const dup = one(stat('three members', 'Duplicates in the time range', 'duplicates'), 'duplicates');
+      assert.equal(shownAs('Duplicates in the time range', 0).color, colour('green'));
+      t.diagnostic(`duplicates after the joins: ${dup} (${story})`);
+      // Nobody sent an invalid message yet: the counter has no series, the fallback's 0 shows.
+      assert.deepEqual(stat('three members', 'Invalid messages', 'invalid').stripped, []);
+      assert.equal(value(stat('three members', 'Invalid messages', 'invalid').full[0]), 0);
+    });
+  });
 
-    // The same member in the time series of partitions per member: the same colour.
-    const seriesResult = await queryRange(concreteExpr(perMember.targets![0].expr!, undefined, vars));
-    const series = seriesColours(perMember.fieldConfig as never, seriesFrames(seriesResult, perMember.targets![0].legendFormat!));
-    assert.deepEqual([...series.keys()].sort(), [...cellColours.keys()].sort());
-    for (const [member, seen] of cellColours) {
-      assert.equal(series.get(member), [...seen][0], `${member}: same colour in the time series as on the timeline`);
-      assert.equal(series.get(member), memberColour(member));
-    }
+  describe('a member of another topic joins: idle from the coordinator\'s view', () => {
+    before(async () => {
+      // A client of the group that takes no partition of the lab topic, like a colleague's program
+      // subscribed to something else: the coordinator lists it with nothing. It is not one of our
+      // scraped replicas, so only the coordinator's view can show it.
+      const otherTopic = uniqueName('dashboard-other');
+      await createTopic(otherTopic, 1);
+      const idle = await ConsumerProcess.start('lab-idle', { ...consumerEnv(), KAFKA_TOPIC: otherTopic });
+      running.push(idle);
+      await coordinatorHas(['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3', 'lab-idle'], 'the coordinator to list lab-idle with no partition of the lab topic', ['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3']);
+      await record('idle member');
+      // An invalid message, so the invalid counter shows what it counts.
+      const raw = await LabProducer.connect(topic);
+      try {
+        await raw.produceRaw(0, Buffer.from('not json'));
+      } finally {
+        await raw.close();
+      }
+      idle.signal('SIGTERM');
+      await idle.exit();
+      await coordinatorHas(['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3'], 'the coordinator to drop lab-idle after its graceful leave');
+      await record('before the kill');
+    }, { timeout: 100_000 });
+
+    test('Idle members: 1 member from the coordinator, 0 of our replicas; Members 4 with 3 replicas ready', () => {
+      assert.equal(one(stat('idle member', 'Idle members', 'members'), 'idle members'), 1);
+      // None of our replicas is idle: the record has no series without its fallback.
+      assert.deepEqual(stat('idle member', 'Idle members', 'our replicas').stripped, []);
+      assert.equal(value(stat('idle member', 'Idle members', 'our replicas').full[0]), 0);
+      assert.equal(one(stat('idle member', 'Members in the group', 'members'), 'members'), 4);
+      assert.equal(one(stat('idle member', 'Members in the group', 'our replicas ready'), 'ready'), 3);
+      const bars = stat('idle member', 'Partitions per member (coordinator, now)', '{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
+      assert.deepEqual(bars, [['lab-consumer-1', 4], ['lab-consumer-2', 4], ['lab-consumer-3', 4], ['lab-idle', 0]]);
+    });
+
+    test('after it left, right before the kill: Idle members 0, Invalid messages 1 (orange)', () => {
+      assert.equal(value(stat('before the kill', 'Idle members', 'members').full[0]), 0);
+      assert.deepEqual(stat('before the kill', 'Idle members', 'members').stripped, []);
+      assert.equal(one(stat('before the kill', 'Invalid messages', 'invalid'), 'invalid'), 1);
+      assert.equal(shownAs('Invalid messages', 1).color, colour('orange'));
+    });
+  });
+
+  describe('a member is killed', () => {
+    before(async () => {
+      // What it processed since the last rebalance must have reached Prometheus before it dies.
+      const processed = `sum(lab_consumer_messages_processed_total{consumer="lab-consumer-2"})`;
+      const [base] = await query(processed);
+      await waitFor(async () => {
+        const [now] = await query(processed);
+        return now && value(now) >= value(base) + 100;
+      }, { timeoutMs: 20_000, intervalMs: 250, what: 'Prometheus to see lab-consumer-2 process 100 more messages' });
+      c.second.signal('SIGKILL');
+      await c.second.exit();
+      // Docker removes a killed container from its DNS; here its target file goes.
+      fs.rmSync(path.join(remoteDir, `${c.second.name}.yml`));
+      await coordinatorHas(['lab-consumer-1', 'lab-consumer-3'], 'the coordinator to drop lab-consumer-2 after its session timeout');
+      // Its successors process its uncommitted messages again within seconds of the takeover; the
+      // stat must show them by the next scrapes (the test below asserts how many).
+      const dup = panel('Duplicates in the time range');
+      const dupExpr = withoutFallback(concreteExpr(dup.targets![0].expr!, undefined, { group }), rules).expr;
+      const before = one(stat('before the kill', 'Duplicates in the time range', 'duplicates'), 'duplicates before');
+      await waitFor(async () => {
+        const [now] = await query(dupExpr);
+        return now && value(now) >= before + 100;
+      }, { timeoutMs: 20_000, intervalMs: 500, what: `the duplicates stat to grow by 100 from ${before}` }).catch(() => undefined);
+      await record('after the kill');
+    }, { timeout: 100_000 });
+
+    test('Duplicates grow by the killed replica\'s uncommitted messages (at least 100), in orange; Messages lost still 0; Members 2; Partitions without owner 0; bars 6 and 6', () => {
+      const before = one(stat('before the kill', 'Duplicates in the time range', 'duplicates'), 'duplicates before');
+      const dup = one(stat('after the kill', 'Duplicates in the time range', 'duplicates'), 'duplicates');
+      // lab-consumer-2 never committed the 100+ messages Prometheus saw it process after the last rebalance.
+      assert.ok(dup - before >= 100, `the killed replica's uncommitted messages were processed again: ${before} before the kill, ${dup} after`);
+      assert.equal(shownAs('Duplicates in the time range', dup).color, colour('orange'));
+      assert.equal(one(stat('after the kill', 'Messages lost (sequence gaps)', 'gaps'), 'gaps'), 0);
+      assert.equal(one(stat('after the kill', 'Members in the group', 'members'), 'members'), 2);
+      assert.equal(one(stat('after the kill', 'Members in the group', 'our replicas ready'), 'ready'), 2);
+      assert.equal(value(stat('after the kill', 'Partitions without owner', 'without owner').full[0]), 0);
+      const bars = stat('after the kill', 'Partitions per member (coordinator, now)', '{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
+      assert.deepEqual(bars, [['lab-consumer-1', 6], ['lab-consumer-3', 6]]);
+    });
+  });
+
+  describe('a member is paused (docker pause) and thawed', () => {
+    before(async () => {
+      // The zombie: lab-consumer-3 is frozen and goes on believing it owns its partitions after
+      // the coordinator gave them to lab-consumer-1.
+      frozen = (await c.third.owned())!.sort((a, b) => a - b);
+      await caughtUp();
+      const pausedAt = Date.now() / 1000;
+      c.third.signal('SIGSTOP');
+      const splitPanel = panel('Split view');
+      const splitExpr = concreteExpr(splitPanel.targets![0].expr!, undefined, { group });
+      try {
+        let split: Sample[] = [];
+        await waitFor(async () => {
+          split = await query(splitExpr);
+          return split.length === frozen.length && split.every((s) => s.metric.consumer === 'lab-consumer-3' && s.metric.member === 'lab-consumer-1');
+        }, { timeoutMs: 45_000, intervalMs: 500, what: `the split view to show lab-consumer-3's partitions ${frozen.join(',')} given to lab-consumer-1` });
+        splitDuringPause = split;
+        // The panel over the pause (a viewer zoomed on it); the range ends at the last whole step:
+        // wait for the step that holds the split, as a viewer waits for the next refresh.
+        let ranged: PromSeries[] = [];
+        await waitFor(async () => (ranged = await queryRange(splitExpr, pausedAt)).filter((r) => r.metric.consumer === 'lab-consumer-3').length === frozen.length, {
+          timeoutMs: 10_000,
+          intervalMs: 500,
+          what: 'the split to reach the panel\'s time range',
+        });
+        const [frame] = await transform(splitPanel.transformations as never, [tableFrame(ranged)]);
+        splitFrameDuringPause = frame.fields.map((f) => ({ name: f.name, values: [...(f.values as unknown[])] }));
+        await record('paused');
+      } finally {
+        // Thawed, it learns it was removed, drops the partitions and rejoins: the split ends.
+        c.third.signal('SIGCONT');
+      }
+      await coordinatorHas(['lab-consumer-1', 'lab-consumer-3'], 'lab-consumer-3 to rejoin with partitions');
+      await waitFor(async () => (await query(splitExpr)).length === 0, { timeoutMs: 30_000, intervalMs: 500, what: 'the split view to clear' });
+      await record('thawed');
+    }, { timeout: 120_000 });
+
+    test('Split view: each of the paused replica\'s partitions, labelled lab-consumer-3, while the coordinator lists lab-consumer-1', () => {
+      assert.ok(frozen.length > 0, 'lab-consumer-3 owned partitions when it was paused');
+      assert.deepEqual(splitDuringPause.map((s) => Number(s.metric.partition)).sort((a, b) => a - b), frozen);
+      // The panel's rows after Grafana's transformations: exactly the frozen partitions, in numeric
+      // order, each reading lab-consumer-3 in its colour wherever it is not empty ("agrees").
+      // (A replica handing a partition over in the pause's rebalance can add a row for a scrape.)
+      const rows = splitFrameDuringPause.slice(1).map((f) => f.name);
+      assert.deepEqual(rows, [...rows].sort((a, b) => Number(a) - Number(b)), 'rows in numeric order');
+      const defaults = panel('Split view').fieldConfig!.defaults as never;
+      for (const p of frozen) {
+        const f = splitFrameDuringPause.find((x) => x.name === String(p));
+        assert.ok(f, `a row for partition ${p} (rows: ${rows.join(', ')})`);
+        const cells = f.values.filter((v) => v !== '');
+        assert.ok(cells.length > 0, `partition ${p} has a split cell`);
+        for (const v of cells) assert.deepEqual(display(defaults, v), { text: 'lab-consumer-3', color: memberColour('lab-consumer-3') });
+      }
+      assert.equal(one(stat('paused', 'Partitions without owner', 'partitions'), 'partitions'), PARTITIONS);
+      assert.equal(value(stat('paused', 'Partitions without owner', 'without owner').full[0]), 0);
+    });
+
+    test('thawed: the split view is empty and the members are back to 2 with both replicas ready', () => {
+      assert.equal(one(stat('thawed', 'Members in the group', 'members'), 'members'), 2);
+      assert.equal(one(stat('thawed', 'Members in the group', 'our replicas ready'), 'ready'), 2);
+    });
+  });
+
+  describe('production stops', () => {
+    before(async () => {
+      const { status } = await producer.http('PUT', '/rate', '0');
+      assert.equal(status, 200);
+      await waitFor(async () => {
+        const view = await coordinator();
+        return view !== null && view.partitions.length === PARTITIONS && view.partitions.every((p) => p.lag === 0);
+      }, { timeoutMs: 30_000, intervalMs: 250, what: 'the group to commit every partition to its end' });
+      await record('drained');
+    }, { timeout: 60_000 });
+
+    test('Total lag 0 in green; Time to drain shows no wait; Lag per partition: 12 partitions, each ending at 0, then the total', async () => {
+      assert.equal(one(stat('drained', 'Total lag', 'lag'), 'total lag'), 0);
+      assert.equal(shownAs('Total lag', 0).color, colour('green'));
+      // With no lag left, the stat divides 0 by the pace (0 s) or, once the lag stopped moving,
+      // falls back to -1: "not draining". Either way it promises no wait. Its metric exists:
+      const drain = stat('drained', 'Time to drain', 'time to drain');
+      const shown = display(panel('Time to drain').fieldConfig!.defaults as never, value(drain.full[0]));
+      assert.ok(drain.stripped.length === 0 ? shown.text === 'not draining' : value(drain.stripped[0]) === 0, `time to drain: ${JSON.stringify(drain)} shown as ${shown.text}`);
+      const lagPanel = panel('Lag per partition');
+      const targets = lagPanel.targets!;
+      // The range ends at the last whole step, which can precede the drain: wait for the refresh that holds it.
+      let joined: Awaited<ReturnType<typeof transform>>[number] | undefined;
+      const lastValues = () => joined!.fields.slice(1).map((f) => (f.values as (number | null)[]).filter((v) => v !== null && v !== undefined).at(-1));
+      await waitFor(async () => {
+        const results = await Promise.all(targets.map((t) => queryRange(concreteExpr(t.expr!, undefined, { group }))));
+        [joined] = await transform(lagPanel.transformations as never, [...seriesFrames(results[0], targets[0].legendFormat!), ...seriesFrames(results[1], targets[1].legendFormat!)]);
+        return lastValues().every((v) => v === 0);
+      }, { timeoutMs: 10_000, intervalMs: 1000, what: 'the lag panel to end at 0 on every line' }).catch((err: Error) => assert.fail(`${err.message}: ${JSON.stringify(lastValues())}`));
+      const names = joined!.fields.slice(1).map((f) => f.config?.displayNameFromDS ?? f.name);
+      assert.deepEqual(names, [...ALL_PARTITIONS.map((p) => `partition ${p}`), 'total']);
+    });
+  });
+
+  /** The value of a range result's series at the last step at or before `t` (seconds). */
+  const valueAt = (series: PromSeries, t: number): number | null => {
+    const before = series.values.filter(([ts]) => ts <= t);
+    return before.length ? Number(before[before.length - 1][1]) : null;
+  };
+  const rangeOf = async (title: string, refId: string) => {
+    const t = panel(title).targets!.find((x) => x.refId === refId)!;
+    return queryRange(concreteExpr(t.expr!, undefined, { group }));
+  };
+
+  describe('the other panels over the run', () => {
+    test('Group state (stat): "Stable · classic · range" with three members; View freshness: under 5 s in green, no alert firing', () => {
+      const gd = grafanaData();
+      const state = stat('three members', 'Group state', '{{state}} · {{protocol}} · {{assignor}}').stripped;
+      assert.deepEqual(state.map((s) => gd.renderLegendFormat('{{state}} · {{protocol}} · {{assignor}}', s.metric)), ['Stable · classic · range']);
+      const age = one(stat('three members', 'View freshness', 'coordinator view age'), 'view age');
+      assert.ok(age >= 0 && age < 5, `the coordinator's view is ${age} s old`);
+      assert.equal(display(panel('View freshness').fieldConfig!.defaults as never, age).color, colour('green'));
+      assert.equal(value(stat('three members', 'View freshness', 'alerts firing').full[0]), 0, 'a healthy group of three fires no alert');
+    });
+
+    test('Messages per second: over the run the replicas\' stacked areas add up to the produced line (within 15 %), the target rate line at 200/s', async () => {
+      const [perReplica, produced, target] = await Promise.all(['A', 'B', 'C'].map((r) => rangeOf('Messages per second', r)));
+      const area = (series: PromSeries[]) => series.reduce((n, s) => n + s.values.reduce((m, [, v]) => m + Number(v) * STEP_S, 0), 0);
+      assert.deepEqual(perReplica.map((s) => s.metric.consumer).sort(), ['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3']);
+      assert.equal(valueAt(target[0], at('three members').at), 200);
+      const stacked = area(perReplica);
+      const line = area(produced);
+      // Rebalance pauses and catch-up bursts cancel out over the run; the kill's duplicates add a little.
+      assert.ok(line > 5000 && Math.abs(stacked - line) < 0.15 * line, `replicas processed about ${Math.round(stacked)}, the produced line holds ${Math.round(line)}`);
+    });
+
+    test('Committed messages per second per member (coordinator): every member commits, and over the run the commits add up to the produced line (within 30 %)', async () => {
+      const [perMember, produced] = await Promise.all(['A', 'B'].map((r) => rangeOf('Committed messages per second per member', r)));
+      const area = (series: PromSeries[]) => series.reduce((n, s) => n + s.values.reduce((m, [, v]) => m + Number(v) * STEP_S, 0), 0);
+      assert.deepEqual(perMember.filter((s) => s.values.some(([, v]) => Number(v) > 0)).map((s) => s.metric.member).sort(), ['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3']);
+      const committed = area(perMember);
+      const line = area(produced);
+      // Commits come in steps (every second, lab-consumer-2 only at rebalances): rougher than processing.
+      assert.ok(line > 5000 && Math.abs(committed - line) < 0.3 * line, `committed about ${Math.round(committed)}, the produced line holds ${Math.round(line)}`);
+    });
+
+    test('Group state (timeline): the coordinator\'s states through Grafana\'s mappings, Stable in green at the end', async () => {
+      const p = panel('Group state (coordinator)');
+      const [frame] = await transform(p.transformations as never, [tableFrame(await queryRange(concreteExpr(p.targets![0].expr!, undefined, { group })))]);
+      const column = frame.fields.find((f) => f.name === group);
+      assert.ok(column, `a row for ${group}: ${frame.fields.map((f) => f.name).join(', ')}`);
+      const states = (column.values as string[]).filter((v) => v !== null && v !== '');
+      assert.ok(states.length > 10, 'the timeline has steps');
+      assert.deepEqual(display(p.fieldConfig!.defaults as never, states[states.length - 1]), { text: 'Stable', color: colour('green') });
+      for (const v of new Set(states)) assert.match(v, /^(Stable|PreparingRebalance|CompletingRebalance|Empty)$/, 'a classic group\'s states');
+    });
+
+    test('Rebalance callbacks and pause per replica: assigns for every replica, the paused one\'s partitions lost, eager pauses above 0', async () => {
+      const callbacks = await rangeOf('Rebalance callbacks per replica', 'A');
+      const total = (consumer: string, type: string) => callbacks.filter((s) => s.metric.consumer === consumer && s.metric.type === type).reduce((n, s) => n + s.values.reduce((m, [, v]) => m + Number(v), 0), 0);
+      // lab-consumer-1: lab-consumer-2 and -3 joining, lab-idle joining and leaving, the kill, the pause, the rejoin.
+      assert.ok(total('lab-consumer-1', 'assign') >= 5, `lab-consumer-1 assigned ${total('lab-consumer-1', 'assign')} times`);
+      for (const c3 of ['lab-consumer-2', 'lab-consumer-3']) assert.ok(total(c3, 'assign') >= 1, `${c3} assigned`);
+      assert.ok(total('lab-consumer-3', 'lost') >= 1, 'the paused lab-consumer-3 came back and counted its partitions as lost');
+      const pauses = await rangeOf('Rebalance pause per replica', 'A');
+      for (const name of ['lab-consumer-1', 'lab-consumer-3']) {
+        const sum = pauses.filter((s) => s.metric.consumer === name).reduce((n, s) => n + s.values.reduce((m, [, v]) => m + Number(v), 0), 0);
+        assert.ok(sum > 0, `${name}: eager rebalances paused it (${sum} s)`);
+      }
+    });
+
+    test('Rebalance protocol in use (table, through its organize transformation): classic · range, 2 replicas at the end', async () => {
+      const p = panel('Rebalance protocol in use');
+      const now = await query(p.targets![0].expr!);
+      const [frame] = await transform(p.transformations as never, [tableFrame(now.map((s) => ({ metric: s.metric, values: [s.value] })))]);
+      // organize renames through the field's display name, as the table header shows it.
+      const rows = frame.fields.map((f) => [f.config?.displayName ?? f.name, [...(f.values as unknown[])]]);
+      assert.deepEqual(Object.fromEntries(rows), { group: [group], 'group protocol': ['classic'], 'assignment strategy': ['range'], replicas: [2] });
+    });
+
+    test('Duplicates per interval: its bars add up to the Duplicates stat; Redelivered shows the replicas\' own count', async () => {
+      const [bars] = await rangeOf('Duplicates, redeliveries and gaps per interval', 'A');
+      assert.ok(bars, 'duplicate bars after the kill');
+      const sum = bars.values.reduce((n, [, v]) => n + Number(v), 0);
+      const statValue = one(stat('drained', 'Duplicates in the time range', 'duplicates'), 'duplicates');
+      assert.ok(statValue > 0 && Math.abs(sum - statValue) <= 0.05 * statValue, `bars sum to ${sum}, the stat shows ${statValue}`);
+      const redelivered = one(stat('drained', 'Redelivered to the same replica', 'redelivered'), 'redelivered');
+      assert.equal(display(panel('Redelivered to the same replica').fieldConfig!.defaults as never, redelivered).color, colour(redelivered > 0 ? 'orange' : 'green'));
+    });
+
+    test('Latency, CPU and memory per replica: p50 of the order of the 2 ms of work, p99 above p50, CPU and resident memory plausible', async () => {
+      // Steady replicas: before the kill, well after the last join.
+      const t = at('before the kill').at;
+      const replicas = ['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3'];
+      const byConsumer = (series: PromSeries[]) => new Map(series.map((s) => [s.metric.consumer, valueAt(s, t)]));
+      const [p50, p99] = (await Promise.all(['A', 'B'].map((r) => rangeOf('Processing time per message', r)))).map(byConsumer);
+      const [e50, e99] = (await Promise.all(['A', 'B'].map((r) => rangeOf('End-to-end latency', r)))).map(byConsumer);
+      for (const name of replicas) {
+        // 2 ms of work; histogram_quantile interpolates inside a bucket, so only its order is certain.
+        assert.ok(p50.get(name)! > 0.001 && p50.get(name)! < 0.1 && p99.get(name)! >= p50.get(name)!, `${name} processing p50 ${p50.get(name)} s, p99 ${p99.get(name)} s`);
+        assert.ok(e50.get(name)! > 0 && e50.get(name)! < 5 && e99.get(name)! >= e50.get(name)!, `${name} end-to-end p50 ${e50.get(name)} s, p99 ${e99.get(name)} s`);
+      }
+      const [cpu, cpuGen] = await Promise.all(['A', 'B'].map((r) => rangeOf('CPU per replica', r)));
+      const [mem, memGen] = await Promise.all(['A', 'B'].map((r) => rangeOf('Memory per replica', r)));
+      for (const name of replicas) {
+        const cores = byConsumer(cpu).get(name)!;
+        const bytes = byConsumer(mem).get(name)!;
+        assert.ok(cores > 0 && cores < 2, `${name} CPU ${cores}`);
+        assert.ok(bytes > 20e6 && bytes < 2e9, `${name} resident ${bytes} bytes`);
+      }
+      assert.ok(valueAt(cpuGen[0], t)! > 0 && valueAt(memGen[0], t)! > 20e6, 'the load generator has CPU and memory lines');
+    });
+  });
+
+  describe('over the whole run', () => {
+    test('every rule evaluates, and every metric every panel, annotation and rule reads exists (fallbacks do not count)', async (t) => {
+      assert.ok(moments.has('drained'), 'the scripted run reached its end');
+      let evaluated: Rule[] = [];
+      await waitFor(async () => {
+        evaluated = (await ruleGroups()).flatMap((g) => g.rules);
+        return evaluated.length > 0 && evaluated.every((r) => r.health !== 'unknown');
+      }, { timeoutMs: 20_000, what: 'every rule to be evaluated once' });
+      t.diagnostic(`${evaluated.filter((r) => r.type === 'recording').length} recording rules, ${evaluated.filter((r) => r.type === 'alerting').length} alerts`);
+      assert.deepEqual(evaluated.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`), [], 'every rule evaluates without error');
+
+      const queries = dashboardQueries(dashboard, undefined, { group });
+      assert.ok(queries.length > 0);
+      const stripped = queries.map((q) => ({ q, s: withoutFallback(q.expr, rules) }));
+      const withFallback = stripped.filter(({ s }) => s.fallback !== null || s.expanded.length > 0);
+      t.diagnostic(`${queries.length} dashboard queries, ${withFallback.length} with a fallback`);
+      assert.ok(withFallback.length >= 13, `the fallbacks are found (${withFallback.length})`);
+      const names = new Set(stripped.flatMap(({ s }) => metricNames(s.expr)));
+      for (const [name, expr] of rules) if (names.has(name)) for (const n of metricNames(expr)) names.add(n);
+      assert.ok(names.size > 10, `metric names found: ${[...names].join(', ')}`);
+      const missing: string[] = [];
+      for (const name of names) {
+        const params = new URLSearchParams({ 'match[]': name, start: String(from), end: String(Date.now() / 1000) });
+        if ((await prom<unknown[]>(`/api/v1/series?${params}`)).length === 0) missing.push(name);
+      }
+      assert.deepEqual(missing, [], 'metrics no series of which was ever scraped or recorded (misspelt?)');
+    });
+
+    test('every graph and annotation shows data over the run; no gap was counted', async () => {
+      // Bars that appear only when a replica re-received its own messages or lost some: they must
+      // work (their metrics exist, above), but a healthy run may leave them empty.
+      const onlyOnTrouble = (q: DashboardQuery) => /> 0$/.test(q.raw) && /lab_consumer_(sequence_gaps|redeliveries)_total/.test(q.raw);
+      const graphs = dashboardQueries(dashboard, undefined, { group }).filter((q) => !q.instant && !onlyOnTrouble(q));
+      assert.ok(graphs.length > 0);
+      const empty: string[] = [];
+      for (const q of graphs) if ((await run(q)).length === 0) empty.push(`${q.where}: ${q.expr}`);
+      assert.deepEqual(empty, [], 'graphs that show nothing');
+      for (const q of dashboardQueries(dashboard, undefined, { group }).filter((x) => onlyOnTrouble(x) && /sequence_gaps/.test(x.raw))) assert.deepEqual(await run(q), [], q.where);
+      assert.deepEqual(await query('ALERTS{alertname="SequenceGap"}'), []);
+    });
+
+    test('annotations mark the joins, the idle member\'s leave and the kill, from the coordinator\'s membership', async () => {
+      const queries = dashboardQueries(dashboard, undefined, { group });
+      const annotation = (name: string) => queries.find((q) => q.where === `annotation "${name}"`)!;
+      const members = async (name: string) => new Set((await run(annotation(name))).map((s) => s.metric.member));
+      const joined = await members('Member joined (coordinator)');
+      for (const m of ['lab-consumer-2', 'lab-consumer-3', 'lab-idle']) assert.ok(joined.has(m), `"${m} joined" is marked (${[...joined].join(', ')})`);
+      const left = await members('Member left (coordinator)');
+      for (const m of ['lab-consumer-2', 'lab-idle']) assert.ok(left.has(m), `"${m} left" is marked (${[...left].join(', ')})`);
+    });
+
+    test('ownership timeline: never two owners of a partition at any step, exactly one at every settled moment, the last step equal to the observer\'s owners', async () => {
+      const timeline = panel('Partition owner (coordinator)');
+      const expr = concreteExpr(timeline.targets![0].expr!, undefined, { group });
+      // Before Grafana's groupingToMatrix, which keeps one member per cell and so would hide a
+      // partition owned twice.
+      const ranged = await queryRange(expr);
+      const perStep = new Map<string, string[]>();
+      for (const s of ranged) for (const [ts] of s.values) {
+        const k = `${ts}/${s.metric.partition}`;
+        perStep.set(k, [...(perStep.get(k) ?? []), s.metric.member]);
+      }
+      assert.ok(perStep.size >= PARTITIONS * 10, `the timeline has steps (${perStep.size} cells)`);
+      const doubled = [...perStep].filter(([, m]) => m.length > 1);
+      assert.deepEqual(doubled, [], 'partitions with two owners at one step');
+
+      assert.ok(moments.size >= 7, `every moment was recorded (${[...moments.keys()].join(', ')})`);
+      for (const [name, m] of moments) {
+        const shown = new Map<number, string[]>();
+        for (const s of m.ownerSeries) shown.set(Number(s.metric.partition), [...(shown.get(Number(s.metric.partition)) ?? []), s.metric.member]);
+        const expected = new Map(ALL_PARTITIONS.map((p) => [p, [m.owners.get(p)]]));
+        assert.deepEqual(shown, expected, `${name}: one owner per partition, the observer's`);
+      }
+
+      // The last step, once nothing moves any more, against the observer now.
+      await caughtUp();
+      const view = (await coordinator())!;
+      const last = await queryRange(expr);
+      const end = Math.max(...last.flatMap((s) => s.values.map(([ts]) => ts)));
+      const lastRow = new Map(last.filter((s) => s.values.some(([ts]) => ts === end)).map((s) => [Number(s.metric.partition), s.metric.member]));
+      assert.deepEqual(lastRow, new Map(view.partitions.map((p) => [p.partition, p.owner])));
+    });
+
+    test('ownership timeline through Grafana\'s own transformations and mappings: partitions in numeric order, each member in the colour of its series', async () => {
+      const timeline = panel('Partition owner (coordinator)');
+      const perMember = panel('Partitions per member over time (coordinator)');
+      const vars = { group };
+      const ownerResult = await queryRange(concreteExpr(timeline.targets![0].expr!, undefined, vars));
+      const [frame] = await transform(timeline.transformations as never, [tableFrame(ownerResult)]);
+      // One row per partition, top to bottom 0, 1, 2, ... 11: the rows a viewer reads.
+      assert.deepEqual(frame.fields.slice(1).map((f) => f.name), ALL_PARTITIONS.map(String));
+
+      // Each cell's text and colour as Grafana displays them: the owner's name, in its colour.
+      const cellColours = new Map<string, Set<string>>();
+      for (const field of frame.fields.slice(1)) {
+        for (const v of field.values as string[]) {
+          const shown = display(timeline.fieldConfig!.defaults, v);
+          if (v === '') {
+            assert.deepEqual(shown, { text: 'no owner', color: '#F2495C' });
+            continue;
+          }
+          assert.equal(shown.text, v);
+          if (!cellColours.has(v)) cellColours.set(v, new Set());
+          cellColours.get(v)!.add(shown.color);
+        }
+      }
+      assert.deepEqual([...cellColours.keys()].sort(), ['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3']);
+      const colours = new Set<string>();
+      for (const [member, seen] of cellColours) {
+        assert.equal(seen.size, 1, `${member} has one colour on the timeline`);
+        colours.add([...seen][0]);
+      }
+      assert.equal(colours.size, 3, 'three members, three colours');
+
+      // The same member in the time series of partitions per member: the same colour.
+      const seriesResult = await queryRange(concreteExpr(perMember.targets![0].expr!, undefined, vars));
+      const series = seriesColours(perMember.fieldConfig as never, seriesFrames(seriesResult, perMember.targets![0].legendFormat!));
+      // The idle member has a line (at 0) but no cell on the timeline.
+      assert.deepEqual([...series.keys()].sort(), [...cellColours.keys(), 'lab-idle'].sort());
+      for (const [member, seen] of cellColours) {
+        assert.equal(series.get(member), [...seen][0], `${member}: same colour in the time series as on the timeline`);
+        assert.equal(series.get(member), memberColour(member));
+      }
+    });
   });
 });

@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { counted, duplicatesPerPartition } from '../../src/dashboard/promql';
+import { counted } from '../../src/dashboard/promql';
+import { labDashboard } from '../../src/dashboard/lab-dashboard';
+import { allPanels, concreteExpr, type Dashboard } from '../support/dashboard-queries';
+import { withoutFallback } from '../support/promql-fallback';
 
 /**
  * The dashboard's PromQL patterns evaluated by Prometheus' own engine (`promtool test rules`) on
@@ -52,8 +55,17 @@ const c1 = 'consumer="c1",instance="c1:8080",job="consumer",topic="t",partition=
 const c2 = 'consumer="c2",instance="c2:8080",job="consumer",topic="t",partition="0"';
 const processed = (labels: string) => `lab_consumer_messages_processed_total{${labels}}`;
 const frontier = (labels: string) => `lab_consumer_processed_offset{${labels}}`;
-/** The duplicates stat over a 60 s time range, as the dashboard writes it with $__interval = 2s. */
-const duplicatesIn60s = `sum(sum_over_time((${duplicatesPerPartition('2s')})[60s:2s]))`;
+/**
+ * The duplicates stat's own query from the dashboard source, over a 60 s time range with
+ * $__interval = 2s, without its fallback (so an empty answer fails instead of reading 0).
+ */
+const duplicatesIn60s = (() => {
+  const stat = allPanels(labDashboard() as unknown as Dashboard).find((p) => p.title.startsWith('Duplicates in the time range'));
+  assert.ok(stat?.targets?.[0]?.expr, 'the dashboard has the duplicates stat');
+  const stripped = withoutFallback(concreteExpr(stat.targets[0].expr, { rateInterval: '10s', interval: '2s', range: '60s' }, {}), new Map());
+  assert.equal(stripped.fallback, 0, 'the stat falls back to 0');
+  return stripped.expr;
+})();
 
 function check(cases: Case[]): void {
   const r = promtool(cases);
