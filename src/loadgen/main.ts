@@ -54,6 +54,7 @@ export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
         generator?.setRate(rate);
         log.info({ from: before, to: rate }, 'rate changed');
       },
+      maxRate: () => config.maxRate,
       partitions: () => generator?.partitionCount ?? 0,
       addPartitions: async (total) => {
         if (!generator) throw new Error('not connected to Kafka yet');

@@ -39,7 +39,7 @@ describe('the load generator', () => {
     assert.ok(perPartitionSequencesAreGapFree(consumer), 'each partition carries 1, 2, 3, ... with nothing missing');
 
     // The lab exercise: add partitions while everything runs; the group picks them up.
-    assert.equal((await gen.http('PUT', '/partitions', '3')).status, 400, 'partitions cannot shrink');
+    assert.equal((await gen.http('PUT', '/partitions', '3')).status, 409, 'partitions cannot shrink');
     assert.deepEqual((await gen.http('PUT', '/partitions', '6')).body, { partitions: 6 });
     await waitFor(async () => (await consumer.owned())?.length === 6, { timeoutMs: 30_000, what: 'the consumer to be assigned the new partitions' });
     await waitFor(() => consumer.processed().some((m) => m.partition >= 4), { what: 'messages from a new partition' });
