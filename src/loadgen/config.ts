@@ -19,6 +19,8 @@ export interface LoadgenConfig {
   /** Messages per second; 0 pauses production. */
   rate: number;
   maxRate: number;
+  /** The broker listener other machines join through, as reached from here; null: not checked. */
+  externalListener: string | null;
   metricsPort: number;
   logLevel: LogLevel;
   security: KafkaSecurity;
@@ -31,6 +33,7 @@ const specs = {
   TOPIC_REPLICATION_FACTOR: intInRange(1, 32)({ default: 1 }),
   RATE: intInRange(0, RATE_CEILING)({ default: 10 }),
   MAX_RATE: intInRange(1, RATE_CEILING)({ default: DEFAULT_MAX_RATE }),
+  EXTERNAL_LISTENER: brokerList({ default: undefined }),
   METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
   LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
   ...SECURITY_SPECS,
@@ -49,6 +52,7 @@ export function loadLoadgenConfig(env: NodeJS.ProcessEnv): LoadgenConfig {
     replicationFactor: e.TOPIC_REPLICATION_FACTOR,
     rate: e.RATE,
     maxRate: e.MAX_RATE,
+    externalListener: e.EXTERNAL_LISTENER ?? null,
     metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     security,
