@@ -87,7 +87,11 @@ docker image inspect "$LAB_IMAGE" >/dev/null 2>&1 || { log "building $LAB_IMAGE 
 dc down -v --remove-orphans >/dev/null 2>&1 || true
 log "starting kafka, producer, $CONSUMER_REPLICAS consumers, observer, prometheus (project $COMPOSE_PROJECT_NAME)"
 KAFKA_EXTERNAL_HOST=127.0.0.1 dc up -d kafka producer consumer observer prometheus
-external_check() { dc logs --no-color producer | grep -o '{.*"externalListener".*}' | tail -n 1; }
+# The load generator's verdict on the external listener: its last log line about it.
+external_check() {
+  dc logs --no-color producer | sed 's/^[^{]*//' \
+    | jq -cR 'fromjson? | select(.externalListener != null and (.msg | test("external listener")))' | tail -n 1
+}
 for _ in $(seq 1 120); do [[ -n $(external_check) ]] && break; sleep 1; done
 line=$(external_check)
 [[ $(jq -r .level <<<"$line") == warn && $(jq -r .msg <<<"$line") == *"127.0.0.1:9094, a loopback address"*KAFKA_EXTERNAL_HOST* ]] \
