@@ -31,6 +31,10 @@ export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-labe2e}
 export TOPIC_PARTITIONS=${TOPIC_PARTITIONS:-12}
 export RATE=${E2E_RATE:-50}
 export GROUP_PROTOCOL=${GROUP_PROTOCOL:-classic}
+# .env picks the protocol with LAB_PROTOCOL, which must agree with GROUP_PROTOCOL: set it to match.
+if [[ $GROUP_PROTOCOL == consumer ]]; then export LAB_PROTOCOL=kip848
+elif [[ ${ASSIGNMENT_STRATEGY:-} == range || ${ASSIGNMENT_STRATEGY:-} == roundrobin ]]; then export LAB_PROTOCOL=eager
+else export LAB_PROTOCOL=cooperative; fi
 env_file=()
 if [[ $GROUP_PROTOCOL == consumer ]]; then
   # The consumer refuses ASSIGNMENT_STRATEGY under KIP-848 even when empty, and a shell variable

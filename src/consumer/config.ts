@@ -1,6 +1,7 @@
 import { SECRET_VARIABLES, SECURITY_SPECS, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
 import { LOG_LEVELS, type LogLevel } from '../shared/logger';
 import { ConfigError, anyText, brokerList, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
+import { LAB_PROTOCOLS, chooseProtocol, type LabProtocol } from './lab-protocol';
 
 export const ASSIGNMENT_STRATEGIES = ['range', 'roundrobin', 'cooperative-sticky'] as const;
 export const GROUP_PROTOCOLS = ['classic', 'consumer'] as const;
@@ -13,6 +14,8 @@ export interface ConsumerConfig {
   brokers: string;
   topic: string;
   groupId: string;
+  /** LAB_PROTOCOL when set; the three settings below then follow from it. */
+  labProtocol: LabProtocol | null;
   groupProtocol: GroupProtocol;
   /** null under group.protocol=consumer, where the broker assigns. */
   assignmentStrategy: AssignmentStrategy | null;
@@ -45,6 +48,8 @@ const specs = {
   KAFKA_BROKERS: brokerList({ default: 'localhost:9092', desc: 'bootstrap servers' }),
   KAFKA_TOPIC: nonEmptyText({ default: 'lab-events' }),
   KAFKA_GROUP_ID: nonEmptyText({ default: 'lab-group' }),
+  // One setting for the lab's protocol; the three below it stay for programs configured before it.
+  LAB_PROTOCOL: oneOf(LAB_PROTOCOLS)({ default: undefined }),
   GROUP_PROTOCOL: oneOf(GROUP_PROTOCOLS)({ default: 'classic' }),
   ASSIGNMENT_STRATEGY: oneOf(ASSIGNMENT_STRATEGIES)({ default: 'cooperative-sticky' }),
   SESSION_TIMEOUT_MS: intInRange(1000, 3_600_000)({ default: 10_000 }),
@@ -74,12 +79,22 @@ const CLASSIC_ONLY = ['ASSIGNMENT_STRATEGY', 'SESSION_TIMEOUT_MS', 'HEARTBEAT_IN
 export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
   const e = parseEnv(env, specs, SECRET_VARIABLES);
   const problems: string[] = [];
-  const consumerProtocol = e.GROUP_PROTOCOL === 'consumer';
+  const { choice, contradicted } = chooseProtocol(
+    e.LAB_PROTOCOL ?? null,
+    {
+      groupProtocol: e.GROUP_PROTOCOL,
+      assignmentStrategy: e.ASSIGNMENT_STRATEGY,
+      staticMembership: e.STATIC_MEMBERSHIP === 'on',
+      set: { GROUP_PROTOCOL: env.GROUP_PROTOCOL !== undefined, ASSIGNMENT_STRATEGY: env.ASSIGNMENT_STRATEGY !== undefined, STATIC_MEMBERSHIP: env.STATIC_MEMBERSHIP !== undefined },
+    },
+    problems,
+  );
+  const consumerProtocol = choice.groupProtocol === 'consumer';
 
   if (consumerProtocol) {
     // KIP-848 moves assignment and liveness to the broker; librdkafka rejects these settings.
     for (const name of CLASSIC_ONLY) {
-      if (env[name] !== undefined) {
+      if (env[name] !== undefined && !contradicted.has(name)) {
         problems.push(
           `${name}=${JSON.stringify(env[name])} is not accepted with GROUP_PROTOCOL=consumer: the broker assigns partitions ` +
             'and sets session and heartbeat timing (group.consumer.* broker settings); unset it, or use GROUP_PROTOCOL=classic',
@@ -99,9 +114,10 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     brokers: e.KAFKA_BROKERS,
     topic: e.KAFKA_TOPIC,
     groupId: e.KAFKA_GROUP_ID,
-    groupProtocol: e.GROUP_PROTOCOL,
-    assignmentStrategy: consumerProtocol ? null : e.ASSIGNMENT_STRATEGY,
-    incremental: consumerProtocol || e.ASSIGNMENT_STRATEGY === 'cooperative-sticky',
+    labProtocol: e.LAB_PROTOCOL ?? null,
+    groupProtocol: choice.groupProtocol,
+    assignmentStrategy: choice.assignmentStrategy,
+    incremental: consumerProtocol || choice.assignmentStrategy === 'cooperative-sticky',
     sessionTimeoutMs: consumerProtocol ? null : e.SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: consumerProtocol ? null : e.HEARTBEAT_INTERVAL_MS,
     maxPollIntervalMs: e.MAX_POLL_INTERVAL_MS,
@@ -113,7 +129,7 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     prefetchKbytes: e.QUEUED_MAX_MESSAGES_KBYTES,
     fetchQueueBackoffMs: e.FETCH_QUEUE_BACKOFF_MS,
     consumerName: e.CONSUMER_NAME.trim() === '' ? null : e.CONSUMER_NAME.trim(),
-    staticMembership: e.STATIC_MEMBERSHIP === 'on',
+    staticMembership: choice.staticMembership,
     partitionMetrics: e.PARTITION_METRICS === 'on',
     metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,

@@ -1,11 +1,12 @@
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
-import { parsePartitions, parseRate } from './config';
+import { ConflictError, parsePartitions, parseRate } from './config';
 
 export interface LoadgenControl {
   ready(): boolean;
   rate(): number;
   setRate(rate: number): void;
+  maxRate(): number;
   partitions(): number;
   addPartitions(total: number): Promise<void>;
   produced(): number;
@@ -13,7 +14,8 @@ export interface LoadgenControl {
 
 /**
  * The instructor's controls: `curl -X PUT localhost:8080/rate -d 500` and
- * `curl -X PUT localhost:8080/partitions -d 16`; GET returns the current value.
+ * `curl -X PUT localhost:8080/partitions -d 16`; GET returns the current value. The rate is
+ * bounded by MAX_RATE and partitions only grow: a shared room cannot be flooded by a typo.
  */
 export function loadgenHttpApp(control: LoadgenControl, registry: Registry): Express {
   const app = express();
@@ -32,7 +34,7 @@ export function loadgenHttpApp(control: LoadgenControl, registry: Registry): Exp
   });
   app.put('/rate', (req, res) => {
     try {
-      const rate = parseRate(typeof req.body === 'string' ? req.body : '');
+      const rate = parseRate(typeof req.body === 'string' ? req.body : '', control.maxRate());
       control.setRate(rate);
       res.json({ rate });
     } catch (err) {
@@ -47,7 +49,7 @@ export function loadgenHttpApp(control: LoadgenControl, registry: Registry): Exp
     try {
       total = parsePartitions(typeof req.body === 'string' ? req.body : '', control.partitions());
     } catch (err) {
-      res.status(400).json({ error: (err as Error).message });
+      res.status(err instanceof ConflictError ? 409 : 400).json({ error: (err as Error).message });
       return;
     }
     try {

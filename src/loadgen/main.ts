@@ -10,6 +10,7 @@ import { describeLoadgenConfig, loadLoadgenConfig } from './config';
 import { Generator } from './generator';
 import { loadgenHttpApp } from './http';
 import { LoadgenMetrics } from './metrics';
+import { checkExternalListener } from './external-listener';
 import { TopicAdmin } from './topic-admin';
 
 const MAX_BACKOFF_MS = 10_000;
@@ -54,6 +55,7 @@ export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
         generator?.setRate(rate);
         log.info({ from: before, to: rate }, 'rate changed');
       },
+      maxRate: () => config.maxRate,
       partitions: () => generator?.partitionCount ?? 0,
       addPartitions: async (total) => {
         if (!generator) throw new Error('not connected to Kafka yet');
@@ -102,6 +104,8 @@ export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
       generator = new Generator(producer, config.topic, outcome.partitions, config.rate, metrics, log);
       generator.start();
       log.info({ rate: config.rate, run: generator.run }, 'producing');
+      // Once, when Kafka answers: what the room's laptops will be told, checked before they try.
+      if (config.externalListener) void checkExternalListener(config.externalListener, config.security, log);
       return;
     } catch (err) {
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1));

@@ -47,9 +47,10 @@ function canConnect(port: number): Promise<boolean> {
 
 /**
  * `advertisedPort`: the port clients are told to use instead of the broker's own, so that every
- * connection can go through a proxy there (see `openSilenceableProxy`).
+ * connection can go through a proxy there (see `openSilenceableProxy`). `advertisedHost`: the
+ * address clients are told to use (default 127.0.0.1), e.g. a LAN address other machines would use.
  */
-export async function startBroker({ advertisedPort }: { advertisedPort?: number } = {}): Promise<Broker> {
+export async function startBroker({ advertisedPort, advertisedHost = '127.0.0.1' }: { advertisedPort?: number; advertisedHost?: string } = {}): Promise<Broker> {
   const libs = execFileSync(path.join(ROOT, 'scripts/kafka-jars.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cgl-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
@@ -58,7 +59,7 @@ export async function startBroker({ advertisedPort }: { advertisedPort?: number 
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
     `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${advertisedPort ?? port}`,
+    `advertised.listeners=PLAINTEXT://${advertisedHost}:${advertisedPort ?? port}`,
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
@@ -117,7 +118,7 @@ export async function startBroker({ advertisedPort }: { advertisedPort?: number 
   await launch();
 
   return {
-    bootstrap: `127.0.0.1:${advertisedPort ?? port}`,
+    bootstrap: `${advertisedHost}:${advertisedPort ?? port}`,
     listenAddress: `127.0.0.1:${port}`,
     logFile,
     halt,

@@ -108,3 +108,51 @@ describe('librdkafka settings', () => {
     assert.equal(sasl['sasl.mechanisms'], 'SCRAM-SHA-512');
   });
 });
+
+describe('LAB_PROTOCOL: one setting picks what the lab shows', () => {
+  const picked = (env: Record<string, string>) => {
+    const c = loadConsumerConfig(env);
+    return { protocol: c.groupProtocol, strategy: c.assignmentStrategy, static: c.staticMembership, incremental: c.incremental };
+  };
+
+  test('each lab protocol sets the group protocol, the assignor and static membership', () => {
+    assert.deepEqual(picked({ LAB_PROTOCOL: 'eager' }), { protocol: 'classic', strategy: 'range', static: false, incremental: false });
+    assert.deepEqual(picked({ LAB_PROTOCOL: 'cooperative' }), { protocol: 'classic', strategy: 'cooperative-sticky', static: false, incremental: true });
+    assert.deepEqual(picked({ LAB_PROTOCOL: 'static' }), { protocol: 'classic', strategy: 'cooperative-sticky', static: true, incremental: true });
+    assert.deepEqual(picked({ LAB_PROTOCOL: 'kip848' }), { protocol: 'consumer', strategy: null, static: false, incremental: true });
+  });
+
+  test('unset, the old variables still decide, with the same defaults as before', () => {
+    assert.deepEqual(picked({}), { protocol: 'classic', strategy: 'cooperative-sticky', static: false, incremental: true });
+    assert.deepEqual(picked({ GROUP_PROTOCOL: 'consumer' }), { protocol: 'consumer', strategy: null, static: false, incremental: true });
+    assert.deepEqual(picked({ ASSIGNMENT_STRATEGY: 'roundrobin', STATIC_MEMBERSHIP: 'on' }), { protocol: 'classic', strategy: 'roundrobin', static: true, incremental: false });
+  });
+
+  test('an old variable that agrees with LAB_PROTOCOL, or picks among what it allows, is accepted', () => {
+    assert.equal(picked({ LAB_PROTOCOL: 'eager', ASSIGNMENT_STRATEGY: 'roundrobin' }).strategy, 'roundrobin');
+    assert.equal(picked({ LAB_PROTOCOL: 'static', ASSIGNMENT_STRATEGY: 'range' }).strategy, 'range');
+    assert.equal(picked({ LAB_PROTOCOL: 'kip848', GROUP_PROTOCOL: 'consumer' }).protocol, 'consumer');
+    assert.equal(picked({ LAB_PROTOCOL: 'cooperative', STATIC_MEMBERSHIP: 'off' }).static, false);
+  });
+
+  test('an old variable that contradicts LAB_PROTOCOL is refused, naming both and the way out', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ LAB_PROTOCOL: 'kip848', GROUP_PROTOCOL: 'classic' }, /GROUP_PROTOCOL="classic" contradicts LAB_PROTOCOL=kip848 \(which means GROUP_PROTOCOL=consumer\)/],
+      [{ LAB_PROTOCOL: 'eager', ASSIGNMENT_STRATEGY: 'cooperative-sticky' }, /ASSIGNMENT_STRATEGY="cooperative-sticky" contradicts LAB_PROTOCOL=eager \(which means ASSIGNMENT_STRATEGY=range or roundrobin\)/],
+      [{ LAB_PROTOCOL: 'cooperative', ASSIGNMENT_STRATEGY: 'range' }, /contradicts LAB_PROTOCOL=cooperative/],
+      [{ LAB_PROTOCOL: 'cooperative', STATIC_MEMBERSHIP: 'on' }, /STATIC_MEMBERSHIP="on" contradicts LAB_PROTOCOL=cooperative \(which means STATIC_MEMBERSHIP=off\)/],
+      [{ LAB_PROTOCOL: 'static', STATIC_MEMBERSHIP: 'off' }, /STATIC_MEMBERSHIP="off" contradicts LAB_PROTOCOL=static/],
+      [{ LAB_PROTOCOL: 'kip848', ASSIGNMENT_STRATEGY: 'range' }, /ASSIGNMENT_STRATEGY="range" contradicts LAB_PROTOCOL=kip848 \(the broker assigns/],
+    ];
+    for (const [env, re] of cases) {
+      const p = problems(env);
+      assert.equal(p.length, 1, JSON.stringify(env));
+      assert.match(p[0], re);
+      assert.match(p[0], /unset .* or LAB_PROTOCOL/);
+    }
+  });
+
+  test('an unknown lab protocol is refused with the accepted names', () => {
+    assert.match(problems({ LAB_PROTOCOL: 'sticky' })[0], /LAB_PROTOCOL="sticky" is not accepted: expected one of eager, cooperative, static, kip848/);
+  });
+});

@@ -33,6 +33,9 @@ describe('a bad environment variable stops the program at start, naming the vari
     { command: 'consumer', env: { SESSION_TIMEOUT_MS: '3000', HEARTBEAT_INTERVAL_MS: '3000' }, expect: [/HEARTBEAT_INTERVAL_MS=3000/, /less than SESSION_TIMEOUT_MS=3000/] },
     { command: 'consumer', env: { LOG_LEVEL: 'verbose' }, expect: [/LOG_LEVEL="verbose"/, /fatal, error, warn, info, debug, trace/] },
     { command: 'loadgen', env: { RATE: 'fast' }, expect: [/RATE="fast"/, /integer from 0 to 1000000/] },
+    { command: 'loadgen', env: { RATE: '9000' }, expect: [/RATE=9000 is not accepted: expected at most MAX_RATE=5000/] },
+    { command: 'loadgen', env: { EXTERNAL_LISTENER: 'kafka' }, expect: [/EXTERNAL_LISTENER="kafka"/, /host:port/] },
+    { command: 'consumer', env: { LAB_PROTOCOL: 'kip848', GROUP_PROTOCOL: 'classic' }, expect: [/GROUP_PROTOCOL="classic" contradicts LAB_PROTOCOL=kip848/] },
     { command: 'loadgen', env: { TOPIC_PARTITIONS: '0' }, expect: [/TOPIC_PARTITIONS="0"/, /integer from 1 to 10000/] },
   ];
   for (const c of cases) {
