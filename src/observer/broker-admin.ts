@@ -51,6 +51,10 @@ export class BrokerAdmin {
       'client.id': options.clientId,
       // Reconnect quickly after a broker restart, as the consumers do.
       'reconnect.backoff.max.ms': 2000,
+      // librdkafka sends DescribeTopics to the broker its metadata names as controller and only
+      // learns of another every refresh (5 min by default): with that broker down, every poll timed
+      // out for the whole outage. A Metadata request to one broker every 2 s keeps it current.
+      'topic.metadata.refresh.interval.ms': 2000,
       // librdkafka logs every failed connection attempt to stderr; the poller reports outages once.
       log_level: 0,
       // For lab_observer_kafka_requests_total: what the observer costs the brokers.
