@@ -1,4 +1,5 @@
 import { AdminClient, ConsumerGroupStates, ConsumerGroupTypes, OffsetSpec, type IAdminClient, type GroupDescription } from '@confluentinc/kafka-javascript';
+import { replicasOf, type DescribedPartition, type PartitionReplicas } from './partition-replicas';
 import { securitySettings, type KafkaSecurity } from '../shared/kafka-security';
 import type { GroupProtocol, RawGroup, RawMember, TopicOffsets } from './group-view';
 
@@ -132,18 +133,20 @@ export class BrokerAdmin {
   /** The topic's partitions and their log-end offsets; empty if the topic does not exist yet. */
   async topicOffsets(topic: string): Promise<TopicOffsets> {
     let partitions: number[];
+    let replicas: PartitionReplicas[];
     try {
-      const described = await call<{ name: string; partitions: { partition: number }[] }[]>((cb) =>
+      const described = await call<{ name: string; partitions: DescribedPartition[] }[]>((cb) =>
         this.client.describeTopics([topic], { timeout: this.options.timeoutMs }, cb as never),
       );
-      partitions = (described[0]?.partitions ?? []).map((p) => p.partition).sort((a, b) => a - b);
+      replicas = replicasOf(described[0]?.partitions ?? []);
+      partitions = replicas.map((p) => p.partition);
     } catch (err) {
       // Before the load generator created it: a lab that has not started yet, not an outage.
       if ((err as { code?: number }).code === 3 /* UNKNOWN_TOPIC_OR_PART */) return { partitions: [], end: new Map() };
       throw err;
     }
     const end = new Map<number, number>();
-    if (partitions.length === 0) return { partitions, end };
+    if (partitions.length === 0) return { partitions, end, replicas };
     const latest = await call<{ partition: number; offset: number; error?: unknown }[]>((cb) =>
       this.client.listOffsets(
         partitions.map((partition) => ({ topic, partition, offset: OffsetSpec.LATEST })),
@@ -152,7 +155,7 @@ export class BrokerAdmin {
       ),
     );
     for (const l of latest) if (!l.error && l.offset >= 0) end.set(l.partition, l.offset);
-    return { partitions, end };
+    return { partitions, end, replicas };
   }
 
   close(): void {

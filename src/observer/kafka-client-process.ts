@@ -3,7 +3,7 @@ import { describeKafkaError } from '../shared/kafka-errors';
 import { BrokerAdmin } from './broker-admin';
 import { loadObserverConfig } from './config';
 import type { KafkaClientMessage, ObserverMessage } from './kafka-client-messages';
-import { fetchGroupViews } from './poller';
+import { fetchClusterView } from './poller';
 
 /**
  * The observer's Kafka client, in a process of its own: polls the brokers every
@@ -29,8 +29,8 @@ export function runKafkaClient(env: NodeJS.ProcessEnv): void {
       return { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: process.memoryUsage.rss() };
     };
     try {
-      const views = await fetchGroupViews(admin, config);
-      send({ type: 'polled', views, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
+      const { groups: views, replicas } = await fetchClusterView(admin, config);
+      send({ type: 'polled', views, replicas, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
     } catch (err) {
       send({ type: 'poll-failed', error: describeKafkaError(err), durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
     }
