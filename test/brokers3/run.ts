@@ -136,6 +136,15 @@ class FailoverRun {
     return (await (await fetch(`http://127.0.0.1:${this.observer!.port}/groups`)).json()) as GroupsDoc;
   }
 
+  /** The coordinator's broker id and each partition's leader as the observer's /metrics export them. */
+  private async exported(): Promise<{ coordinator: number | null; leaders: Map<number, number> }> {
+    const text = await (await fetch(`http://127.0.0.1:${this.observer!.port}/metrics`)).text();
+    const coordinator = new RegExp(`^lab_group_coordinator\\{group="${this.group}",broker="(\\d+)"\\} 1$`, 'm').exec(text)?.[1];
+    const leaders = new Map<number, number>();
+    for (const m of text.matchAll(new RegExp(`^kafka_topic_partition_leader\\{topic="${this.topic}",partition="(\\d+)"\\} (-?\\d+)$`, 'gm'))) leaders.set(Number(m[1]), Number(m[2]));
+    return { coordinator: coordinator === undefined ? null : Number(coordinator), leaders };
+  }
+
   private async observedGroup(): Promise<GroupsDoc['groups'][number] | undefined> {
     return (await this.groups()).groups.find((g) => g.group === this.group);
   }
@@ -196,6 +205,30 @@ class FailoverRun {
     });
   }
 
+  /**
+   * Ms from `at` until the consumers report (librdkafka's statistics, every second) a commit at or
+   * past `ends` on every partition: what was produced by then is processed and committed.
+   */
+  private committedPast(ends: Map<number, number>, at: number): Promise<number> {
+    return waitFor(
+      async () => {
+        const seen = new Map<number, number>();
+        for (const c of this.consumers) for (const p of (await c.status()).assignedPartitions) if (p.committed !== null) seen.set(p.partition, p.committed);
+        return [...ends].every(([p, end]) => (seen.get(p) ?? -1) >= end) ? Date.now() - at : null;
+      },
+      { timeoutMs: 90_000, intervalMs: 100, what: 'what was produced before the fault to be committed' },
+    );
+  }
+
+  /** The same measure with no fault: the commit interval and the statistics interval alone. */
+  async baseline(): Promise<number> {
+    await sleep(2000);
+    const ends = await endOffsets(this.topic, PARTITIONS);
+    const ms = await this.committedPast(ends, Date.now());
+    this.say(`  no fault: produced-before committed at ${seconds(ms)}`);
+    return ms;
+  }
+
   async fault(kind: FaultKind, exclude: number[]): Promise<number> {
     const g = await this.observedGroup();
     const coordinatorBefore = coordinatorId(g?.coordinator ?? '');
@@ -220,34 +253,23 @@ class FailoverRun {
       if (doc.lastError) errors.add(doc.lastError);
       return doc.up && !doc.stale;
     });
+    // Both read from the observer's metrics, as a dashboard would show them.
     let coordinatorAfter = coordinatorBefore;
     let coordinatorMovedMs: number | null = null;
-    const watchCoordinator = new Sampler(at, async () => {
-      const id = coordinatorId((await this.observedGroup())?.coordinator ?? '');
-      if (Number.isInteger(id) && id !== coordinatorAfter) {
-        coordinatorAfter = id;
+    let leadersMovedMs: number | null = led.length === 0 ? 0 : null;
+    const watchExported = new Sampler(at, async () => {
+      const { coordinator, leaders } = await this.exported();
+      if (coordinator !== null && coordinator !== coordinatorAfter) {
+        coordinatorAfter = coordinator;
         coordinatorMovedMs ??= Date.now() - at;
       }
+      if (leadersMovedMs === null && led.every((p) => leaders.has(p) && leaders.get(p) !== victim.id && leaders.get(p)! >= 0)) leadersMovedMs = Date.now() - at;
       return true;
     }, 200);
-    let leadersMovedMs: number | null = led.length === 0 ? 0 : null;
-    const watchLeaders = new Sampler(at, async () => {
-      if (leadersMovedMs !== null) return true;
-      const now = await this.leaders();
-      if (led.every((p) => now.get(p) !== victim.id && (now.get(p) ?? -1) >= 0)) leadersMovedMs = Date.now() - at;
-      return true;
-    }, 250);
 
     if (kind === 'kill -9 of the coordinator') await victim.kill();
     else await victim.shutDown();
-    const committedPastFault = waitFor(
-      async () => {
-        const seen = new Map<number, number>();
-        for (const c of this.consumers) for (const p of (await c.status()).assignedPartitions) if (p.committed !== null) seen.set(p.partition, p.committed);
-        return [...endsAtFault].every(([p, end]) => (seen.get(p) ?? -1) >= end) ? Date.now() - at : null;
-      },
-      { timeoutMs: 90_000, intervalMs: 100, what: 'what was produced before the fault to be committed' },
-    );
+    const committedPastFault = this.committedPast(endsAtFault, at);
     // Awaited below; until then a time-out must not end the process as an unhandled rejection.
     committedPastFault.catch(() => undefined);
     await sleep(Math.max(0, OUTAGE_MS - (Date.now() - at)));
@@ -258,8 +280,7 @@ class FailoverRun {
     const committedPastFaultMs = await committedPastFault;
     const o = await owned.stop();
     const s = await current.stop();
-    await watchCoordinator.stop();
-    await watchLeaders.stop();
+    await watchExported.stop();
     this.checkAlive();
     const r: FaultResult = {
       protocol: this.protocol,
@@ -284,8 +305,8 @@ class FailoverRun {
         `partitions without a ready owner ${seconds(o.badMs)} in all, owned and ready again at ${seconds(o.okAgainMs ?? 0)}; ` +
         `produced-before-fault committed at ${seconds(committedPastFaultMs)}; observer stale ${seconds(s.badMs)}${s.okAgainMs !== null ? `, current again at ${seconds(s.okAgainMs)}` : ''}${errors.size > 0 ? ` (${[...errors].join('; ')})` : ''}`,
     );
-    if (kind === 'kill -9 of the coordinator') check(coordinatorAfter !== victim.id && coordinatorMovedMs !== null, `the observer never showed the coordinator moving off node ${victim.id}`);
-    check(leadersMovedMs !== null, `the ${led.length} partitions node ${victim.id} led never got another leader`);
+    if (kind === 'kill -9 of the coordinator') check(coordinatorAfter !== victim.id && coordinatorMovedMs !== null, `lab_group_coordinator never moved off node ${victim.id}`);
+    check(leadersMovedMs !== null, `kafka_topic_partition_leader never moved the ${led.length} partitions node ${victim.id} led`);
     return victim.id;
   }
 
@@ -294,6 +315,8 @@ class FailoverRun {
     this.checkAlive();
     const doc = await this.groups();
     const restarts = doc.kafkaClient?.restarts ?? 0;
+    // What ended the observer's Kafka client, if anything did: librdkafka prints its assertion.
+    const aborts = [...new Set(this.observer!.stderr.split('\n').filter((l) => /Assertion|abort/i.test(l)))];
     const loadgen = this.loadgen!;
     this.ended.add(loadgen);
     loadgen.signal('SIGTERM');
@@ -342,7 +365,7 @@ class FailoverRun {
     await observer.exit();
     check(observer.exitCode === 0, `the observer exited ${observer.exitCode ?? observer.exitSignal}`);
     const messages = [...drained.values()].reduce((n, r) => n + r.end, 0);
-    return `${messages} messages, committed == log-end on all ${PARTITIONS} partitions, 0 gaps, 0 delivery errors, observer Kafka client restarts ${restarts}`;
+    return `${messages} messages, committed == log-end on all ${PARTITIONS} partitions, 0 gaps, 0 delivery errors, observer Kafka client restarts ${restarts}${aborts.length > 0 ? ` (${aborts.join('; ')})` : ''}`;
   }
 
   async cleanUp(): Promise<void> {
@@ -372,6 +395,7 @@ async function main(): Promise<void> {
       const run = new FailoverRun(cluster, protocol, say);
       try {
         await run.setUp();
+        await run.baseline();
         const first = await run.fault('kill -9 of the coordinator', []);
         await run.fault('controlled shutdown of a leader', [first]);
         say(`brokers3: GROUP_PROTOCOL=${protocol} passed: ${await run.finish()}; ${seconds(Date.now() - runStarted)}`);
