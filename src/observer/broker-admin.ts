@@ -52,6 +52,8 @@ export class BrokerAdmin {
    * with that broker down it timed out on every poll of a 15 s outage.
    */
   private metadata: Promise<Producer> | null = null;
+  /** When a broker last answered a Metadata request (ms since the epoch); 0: never. */
+  metadataAnsweredAt = 0;
 
   constructor(private readonly options: BrokerAdminOptions) {
     this.client = AdminClient.create({
@@ -140,6 +142,7 @@ export class BrokerAdmin {
   async topicOffsets(topic: string): Promise<TopicOffsets> {
     const client = await this.metadataClient();
     const md = await call<Metadata>((cb) => client.getMetadata({ topic, timeout: this.options.timeoutMs }, cb as never));
+    this.metadataAnsweredAt = Date.now();
     // No partitions: the load generator has not created the topic yet (a lab not started, not an outage).
     const described: DescribedPartition[] = (md.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => ({
       partition: p.id,

@@ -39,7 +39,22 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 const LOG4J = ['rootLogger.level=WARN', 'rootLogger.appenderRef.out.ref=OUT', 'appender.out.type=Console', 'appender.out.name=OUT', 'appender.out.layout.type=PatternLayout', 'appender.out.layout.pattern=[%d] %p %m (%c)%n'];
 
-export async function startCluster({ size = 3, heapMb = 384 }: { size?: number; heapMb?: number } = {}): Promise<KafkaCluster> {
+/**
+ * The ports are chosen free, then released until the nodes bind them, seconds later: on a machine
+ * shared with other test runs one can be taken meanwhile. Such a start is retried with new ports.
+ */
+export async function startCluster(options: { size?: number; heapMb?: number } = {}): Promise<KafkaCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(options);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      process.stderr.write(`cluster start failed (${(err as Error).message}); retrying with other ports\n`);
+    }
+  }
+}
+
+async function startClusterOnce({ size = 3, heapMb = 384 }: { size?: number; heapMb?: number }): Promise<KafkaCluster> {
   const libs = execFileSync(path.join(ROOT, 'scripts/kafka-jars.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cgl-kafka3-'));
   writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J.join('\n') + '\n');
@@ -129,7 +144,12 @@ export async function startCluster({ size = 3, heapMb = 384 }: { size?: number; 
     };
   });
   // Together: a quorum of three needs two voters before any node finishes starting.
-  await Promise.all(nodes.map((n) => n.start()));
+  const started = await Promise.allSettled(nodes.map((n) => n.start()));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(nodes.map((n) => n.kill()));
+    throw (failed as PromiseRejectedResult).reason;
+  }
   return {
     bootstrap: nodes.map((n) => n.address).join(','),
     nodes,
