@@ -1,4 +1,5 @@
-import { AdminClient, ConsumerGroupStates, ConsumerGroupTypes, OffsetSpec, type IAdminClient, type GroupDescription } from '@confluentinc/kafka-javascript';
+import { AdminClient, ConsumerGroupStates, ConsumerGroupTypes, OffsetSpec, Producer, type IAdminClient, type GroupDescription, type Metadata } from '@confluentinc/kafka-javascript';
+import { replicasOf, type DescribedPartition, type PartitionReplicas } from './partition-replicas';
 import { securitySettings, type KafkaSecurity } from '../shared/kafka-security';
 import type { GroupProtocol, RawGroup, RawMember, TopicOffsets } from './group-view';
 
@@ -45,12 +46,24 @@ export class BrokerAdmin {
   /** Requests sent to the brokers since start, by Kafka API name (from librdkafka's statistics). */
   readonly requests = new Map<string, number>();
 
+  /**
+   * For the topic's partitions, leaders and replicas: a Metadata request, which librdkafka sends to
+   * any broker that is up. DescribeTopics goes to the broker its metadata names as controller, and
+   * with that broker down it timed out on every poll of a 15 s outage.
+   */
+  private metadata: Promise<Producer> | null = null;
+  /** When a broker last answered a Metadata request (ms since the epoch); 0: never. */
+  metadataAnsweredAt = 0;
+
   constructor(private readonly options: BrokerAdminOptions) {
     this.client = AdminClient.create({
       'bootstrap.servers': options.brokers,
       'client.id': options.clientId,
       // Reconnect quickly after a broker restart, as the consumers do.
       'reconnect.backoff.max.ms': 2000,
+      // Leaders and the controller as the admin handle knows them come from its metadata, refreshed
+      // every 5 min by default: after a broker died, requests kept going to it until then.
+      'topic.metadata.refresh.interval.ms': 2000,
       // librdkafka logs every failed connection attempt to stderr; the poller reports outages once.
       log_level: 0,
       // For lab_observer_kafka_requests_total: what the observer costs the brokers.
@@ -127,19 +140,20 @@ export class BrokerAdmin {
 
   /** The topic's partitions and their log-end offsets; empty if the topic does not exist yet. */
   async topicOffsets(topic: string): Promise<TopicOffsets> {
-    let partitions: number[];
-    try {
-      const described = await call<{ name: string; partitions: { partition: number }[] }[]>((cb) =>
-        this.client.describeTopics([topic], { timeout: this.options.timeoutMs }, cb as never),
-      );
-      partitions = (described[0]?.partitions ?? []).map((p) => p.partition).sort((a, b) => a - b);
-    } catch (err) {
-      // Before the load generator created it: a lab that has not started yet, not an outage.
-      if ((err as { code?: number }).code === 3 /* UNKNOWN_TOPIC_OR_PART */) return { partitions: [], end: new Map() };
-      throw err;
-    }
+    const client = await this.metadataClient();
+    const md = await call<Metadata>((cb) => client.getMetadata({ topic, timeout: this.options.timeoutMs }, cb as never));
+    this.metadataAnsweredAt = Date.now();
+    // No partitions: the load generator has not created the topic yet (a lab not started, not an outage).
+    const described: DescribedPartition[] = (md.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => ({
+      partition: p.id,
+      leader: p.leader >= 0 ? { id: p.leader } : null,
+      replicas: p.replicas.map((id) => ({ id })),
+      isr: p.isrs.map((id) => ({ id })),
+    }));
+    const replicas: PartitionReplicas[] = replicasOf(described);
+    const partitions = replicas.map((p) => p.partition);
     const end = new Map<number, number>();
-    if (partitions.length === 0) return { partitions, end };
+    if (partitions.length === 0) return { partitions, end, replicas };
     const latest = await call<{ partition: number; offset: number; error?: unknown }[]>((cb) =>
       this.client.listOffsets(
         partitions.map((partition) => ({ topic, partition, offset: OffsetSpec.LATEST })),
@@ -148,10 +162,26 @@ export class BrokerAdmin {
       ),
     );
     for (const l of latest) if (!l.error && l.offset >= 0) end.set(l.partition, l.offset);
-    return { partitions, end };
+    return { partitions, end, replicas };
+  }
+
+  private metadataClient(): Promise<Producer> {
+    this.metadata ??= new Promise<Producer>((resolve, reject) => {
+      // Never produces; a producer is the lightest librdkafka handle that answers getMetadata.
+      const p = new Producer({ 'bootstrap.servers': this.options.brokers, 'client.id': `${this.options.clientId}-metadata`, 'allow.auto.create.topics': false, 'reconnect.backoff.max.ms': 2000, log_level: 0, ...securitySettings(this.options.security) });
+      p.connect({ timeout: this.options.timeoutMs }, (err) => {
+        if (!err) return resolve(p);
+        // The next poll tries again with a new handle.
+        this.metadata = null;
+        p.disconnect();
+        reject(err);
+      });
+    });
+    return this.metadata;
   }
 
   close(): void {
+    void this.metadata?.then((p) => p.disconnect(), () => undefined);
     this.client.disconnect();
   }
 }

@@ -4,6 +4,8 @@
  * drive it without Kafka.
  */
 
+import type { PartitionReplicas } from './partition-replicas';
+
 export type GroupProtocol = 'classic' | 'consumer' | 'unknown';
 
 export interface RawMember {
@@ -35,6 +37,8 @@ export interface TopicOffsets {
   partitions: number[];
   /** Log-end offset (high watermark) per partition. */
   end: Map<number, number>;
+  /** Leader, replicas and in-sync replicas per partition, where the source gives them. */
+  replicas?: PartitionReplicas[];
 }
 
 export interface MemberView {
@@ -66,9 +70,17 @@ export interface GroupView {
   protocol: GroupProtocol;
   assignor: string;
   coordinator: string;
+  /** The broker id of the coordinator; null when unknown. */
+  coordinatorId: number | null;
   members: MemberView[];
   partitions: PartitionView[];
   totalLag: number;
+}
+
+/** The broker id in the coordinator's "host:port (id N)" text. */
+export function coordinatorIdOf(coordinator: string): number | null {
+  const id = /\(id (\d+)\)$/.exec(coordinator)?.[1];
+  return id === undefined ? null : Number(id);
 }
 
 const hostOf = (clientHost: string) => clientHost.replace(/^\//, '');
@@ -131,7 +143,7 @@ export function buildGroupView(raw: RawGroup, topic: TopicOffsets): GroupView {
       const moving = target.get(p) ?? null;
       return { partition: p, owner: current, targetOwner: moving !== null && moving !== current?.member ? moving : null, committed, end, lag };
     });
-  return { group: raw.group, state: raw.state, protocol: raw.protocol, assignor: raw.assignor, coordinator: raw.coordinator, members, partitions, totalLag };
+  return { group: raw.group, state: raw.state, protocol: raw.protocol, assignor: raw.assignor, coordinator: raw.coordinator, coordinatorId: coordinatorIdOf(raw.coordinator), members, partitions, totalLag };
 }
 
 /**

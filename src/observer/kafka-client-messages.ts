@@ -1,4 +1,5 @@
 import type { GroupView } from './group-view';
+import type { PartitionReplicas } from './partition-replicas';
 
 /**
  * What crosses the boundary between the observer (HTTP, metrics, the last view) and its Kafka
@@ -14,7 +15,7 @@ export interface ProcessUsage {
 
 /** Kafka client process -> observer: the outcome of one poll, with the process's running totals. */
 export type KafkaClientMessage =
-  | { type: 'polled'; views: GroupView[]; durationSeconds: number; requests: [string, number][]; usage: ProcessUsage }
+  | { type: 'polled'; views: GroupView[]; replicas: PartitionReplicas[]; durationSeconds: number; requests: [string, number][]; usage: ProcessUsage }
   | { type: 'poll-failed'; error: { code?: number; name?: string; message: string }; durationSeconds: number; requests: [string, number][]; usage: ProcessUsage };
 
 /** Observer -> Kafka client process. */

@@ -3,13 +3,24 @@ import { describeKafkaError } from '../shared/kafka-errors';
 import { BrokerAdmin } from './broker-admin';
 import { loadObserverConfig } from './config';
 import type { KafkaClientMessage, ObserverMessage } from './kafka-client-messages';
-import { fetchGroupViews } from './poller';
+import { fetchClusterView } from './poller';
 
 /**
  * The observer's Kafka client, in a process of its own: polls the brokers every
  * OBSERVER_INTERVAL_MS and sends each outcome to the observer. A native abort in librdkafka ends
  * this process only; the observer keeps serving its last view and starts another.
  */
+/**
+ * Polls in a row in which the brokers answered (metadata) but the group requests timed out. After
+ * a kill of the group's coordinator in a three-broker cluster, librdkafka's admin handle kept
+ * waiting on the dead coordinator (2 of 3 KIP-848 runs of `npm run brokers3`: stale for the whole
+ * outage and after it); a fresh process starts with no such state.
+ */
+const STUCK_POLLS = 3;
+/** The exit code for that restart (EX_TEMPFAIL); the observer counts it as exit_75. */
+export const STUCK_EXIT_CODE = 75;
+const TIMED_OUT = -185;
+
 export function runKafkaClient(env: NodeJS.ProcessEnv): void {
   const config = loadObserverConfig(env);
   const admin = new BrokerAdmin({ brokers: config.brokers, clientId: `observer-${os.hostname()}`, security: config.security, timeoutMs: config.timeoutMs });
@@ -20,6 +31,7 @@ export function runKafkaClient(env: NodeJS.ProcessEnv): void {
   let stopping = false;
   let timer: NodeJS.Timeout | null = null;
   let current: Promise<void> = Promise.resolve();
+  let stuck = 0;
 
   const pollOnce = async () => {
     const started = process.hrtime.bigint();
@@ -28,11 +40,20 @@ export function runKafkaClient(env: NodeJS.ProcessEnv): void {
       const cpu = process.cpuUsage();
       return { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: process.memoryUsage.rss() };
     };
+    const startedAt = Date.now();
     try {
-      const views = await fetchGroupViews(admin, config);
-      send({ type: 'polled', views, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
+      const { groups: views, replicas } = await fetchClusterView(admin, config);
+      stuck = 0;
+      send({ type: 'polled', views, replicas, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
     } catch (err) {
-      send({ type: 'poll-failed', error: describeKafkaError(err), durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
+      const error = describeKafkaError(err);
+      // A whole cluster down times out too, but then no broker answers the metadata request.
+      stuck = error.code === TIMED_OUT && admin.metadataAnsweredAt >= startedAt ? stuck + 1 : 0;
+      send({ type: 'poll-failed', error, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
+      if (stuck >= STUCK_POLLS && !stopping) {
+        stopping = true;
+        setTimeout(() => process.exit(STUCK_EXIT_CODE), 100);
+      }
     }
   };
   const loop = () => {

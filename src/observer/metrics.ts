@@ -47,6 +47,29 @@ export class ObserverMetrics {
     gauge('lab_group_info', 'Always 1 per observed group; labels give its state, protocol (classic or consumer = KIP-848), assignor and coordinator.', ['group', 'state', 'protocol', 'assignor', 'coordinator'], (g) => {
       for (const v of groups()) g.set({ group: v.group, state: v.state, protocol: v.protocol, assignor: v.assignor, coordinator: v.coordinator }, 1);
     });
+    gauge('lab_group_coordinator', 'Always 1 per observed group: the broker (node id) that coordinates it; moves when that broker goes away.', ['group', 'broker'], (g) => {
+      for (const v of groups()) if (v.coordinatorId !== null) g.set({ group: v.group, broker: String(v.coordinatorId) }, 1);
+    });
+    // Where the topic's partitions live, with kafka_exporter's names and labels.
+    const replicas = () => poller.replicas();
+    gauge('kafka_topic_partition_leader', 'Broker (node id) leading the partition; -1 while it has no leader.', ['topic', 'partition'], (g) => {
+      for (const p of replicas()) g.set({ topic, partition: String(p.partition) }, p.leader ?? -1);
+    });
+    gauge('kafka_topic_partition_replicas', 'Replicas of the partition.', ['topic', 'partition'], (g) => {
+      for (const p of replicas()) g.set({ topic, partition: String(p.partition) }, p.replicas.length);
+    });
+    gauge('kafka_topic_partition_in_sync_replica', 'In-sync replicas of the partition.', ['topic', 'partition'], (g) => {
+      for (const p of replicas()) g.set({ topic, partition: String(p.partition) }, p.isr.length);
+    });
+    gauge('kafka_topic_partition_leader_is_preferred', '1 if the leader is the preferred replica (the first assigned), else 0.', ['topic', 'partition'], (g) => {
+      for (const p of replicas()) g.set({ topic, partition: String(p.partition) }, p.leader !== null && p.leader === p.replicas[0] ? 1 : 0);
+    });
+    gauge('kafka_topic_partition_under_replicated_partition', '1 if fewer replicas are in sync than assigned, else 0.', ['topic', 'partition'], (g) => {
+      for (const p of replicas()) g.set({ topic, partition: String(p.partition) }, p.isr.length < p.replicas.length ? 1 : 0);
+    });
+    gauge('lab_topic_partition_replica_in_sync', 'One series per replica (broker = node id): 1 while in sync, 0 while it lags or its broker is down.', ['topic', 'partition', 'broker'], (g) => {
+      for (const p of replicas()) for (const b of p.replicas) g.set({ topic, partition: String(p.partition), broker: String(b) }, p.isr.includes(b) ? 1 : 0);
+    });
     gauge('lab_group_members', 'Members of the group, as the group coordinator lists them (any client, any machine).', ['group'], (g) => {
       for (const v of groups()) g.set({ group: v.group }, v.members.length);
     });

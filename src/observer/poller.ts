@@ -1,5 +1,6 @@
 import { buildGroupView, concernsTopic, type GroupView, type RawGroup, type TopicOffsets } from './group-view';
 import type { GroupListing } from './broker-admin';
+import type { PartitionReplicas } from './partition-replicas';
 
 /** What the poller needs from Kafka; BrokerAdmin in production, a fake in unit tests. */
 export interface GroupSource {
@@ -45,6 +46,7 @@ export interface ObserverStatus {
  */
 export class GroupViews {
   private view: GroupView[] = [];
+  private replicaView: PartitionReplicas[] = [];
   private readonly joined = new Map<string, MembershipEvent>();
   private readonly departed: MembershipEvent[] = [];
   protected readonly now: () => number;
@@ -58,9 +60,10 @@ export class GroupViews {
   }
 
   /** A poll that answered. Returns the membership changes since the previous good picture. */
-  succeeded(views: GroupView[]): MembershipEvent[] {
+  succeeded(views: GroupView[], replicas: PartitionReplicas[] = []): MembershipEvent[] {
     const events = this.diff(views);
     this.view = views;
+    this.replicaView = replicas;
     this.status.up = true;
     this.status.lastSuccessAt = this.now();
     this.status.lastError = null;
@@ -78,9 +81,17 @@ export class GroupViews {
 
   /** The last good picture while it is younger than `staleAfterMs` or current; else nothing. */
   groups(): GroupView[] {
+    return this.fresh() ? this.view : [];
+  }
+
+  /** The topic's leaders, replicas and in-sync replicas from the same picture, on the same terms. */
+  replicas(): PartitionReplicas[] {
+    return this.fresh() ? this.replicaView : [];
+  }
+
+  private fresh(): boolean {
     const { up, lastSuccessAt } = this.status;
-    if (!up && (lastSuccessAt === null || this.now() - lastSuccessAt > this.limits.staleAfterMs)) return [];
-    return this.view;
+    return up || (lastSuccessAt !== null && this.now() - lastSuccessAt <= this.limits.staleAfterMs);
   }
 
   /** Members present now, with the time each was first seen. */
@@ -120,8 +131,18 @@ export class GroupViews {
   }
 }
 
+/** What one poll sees: the groups, and where the topic's partitions live. */
+export interface ClusterView {
+  groups: GroupView[];
+  replicas: PartitionReplicas[];
+}
+
 /** One consistent picture of every observed group, straight from Kafka; throws if Kafka did not answer. */
-export async function fetchGroupViews(source: GroupSource, { topic, groups }: { topic: string; groups: string[] }): Promise<GroupView[]> {
+export async function fetchGroupViews(source: GroupSource, options: { topic: string; groups: string[] }): Promise<GroupView[]> {
+  return (await fetchClusterView(source, options)).groups;
+}
+
+export async function fetchClusterView(source: GroupSource, { topic, groups }: { topic: string; groups: string[] }): Promise<ClusterView> {
   const configured = groups.length > 0;
   const [offsets, ids] = await Promise.all([
     source.topicOffsets(topic),
@@ -129,10 +150,11 @@ export async function fetchGroupViews(source: GroupSource, { topic, groups }: { 
   ]);
   const described = await source.describeGroups(ids, topic);
   const raws: RawGroup[] = await Promise.all(described.map(async (d) => ({ ...d, committed: await source.committedOffsets(d.group, topic) })));
-  return raws
+  const views = raws
     .filter((r) => configured || concernsTopic(r))
     .sort((a, b) => a.group.localeCompare(b.group))
     .map((r) => buildGroupView(r, offsets));
+  return { groups: views, replicas: offsets.replicas ?? [] };
 }
 
 /** GroupViews fed by polling a GroupSource in this process: one poll = one consistent picture. */
@@ -146,13 +168,13 @@ export class GroupPoller extends GroupViews {
 
   /** Polls once. Resolves with the membership changes since the previous poll; throws if Kafka did not answer. */
   async poll(): Promise<MembershipEvent[]> {
-    let views: GroupView[];
+    let view: ClusterView;
     try {
-      views = await fetchGroupViews(this.source, this.options);
+      view = await fetchClusterView(this.source, this.options);
     } catch (err) {
       this.failed(err);
       throw err;
     }
-    return this.succeeded(views);
+    return this.succeeded(view.groups, view.replicas);
   }
 }

@@ -71,7 +71,7 @@ describe("the observer survives the death of its Kafka client process", () => {
       const exits = observer.lines.filter((l) => l.msg.startsWith("the observer's Kafka client process ended"));
       assert.equal(exits.length, 1, 'one line for the exit');
       assert.equal(exits[0]!.signal, signal);
-      assert.equal(observer.lines.filter((l) => l.msg === 'Kafka answers again; the view is current').length, 1, 'one line when the view is current again');
+      assert.equal(observer.lines.filter((l) => l.msg === 'Kafka answers again; the view is current').length, 1, `one line when the view is current again: ${JSON.stringify(observer.lines.filter((l) => l.level !== 'info' || l.msg.startsWith('Kafka answers')))}`);
       assert.equal(observer.exitCode, null, 'the observer itself still runs');
       assert.equal(observer.exitSignal, null);
     });

@@ -12,11 +12,11 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function createTopic(topic: string, partitions: number, bootstrap: string = brokers()): Promise<void> {
+export async function createTopic(topic: string, partitions: number, bootstrap: string = brokers(), replicationFactor = 1): Promise<void> {
   const admin = Kafka.AdminClient.create({ 'bootstrap.servers': bootstrap });
   try {
     await new Promise<void>((resolve, reject) =>
-      admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1 }, 15_000, (err) => (err ? reject(err) : resolve())),
+      admin.createTopic({ topic, num_partitions: partitions, replication_factor: replicationFactor }, 15_000, (err) => (err ? reject(err) : resolve())),
     );
   } finally {
     admin.disconnect();
