@@ -4,9 +4,11 @@ import { PortUnavailableError } from './shared/http-server';
 import { MissingPackageError, requirePackage } from './shared/optional-package';
 
 /**
- * One image, three programs: `main.js consumer`, `main.js loadgen` and `main.js observer`.
+ * One image, three programs: `main.js consumer`, `main.js loadgen` and `main.js observer`; and the
+ * commands people type: `join` (a participant's laptop) and `rate`, `partitions`, `status` (the
+ * instructor's controls). In the image `lab` runs this file: `lab status`.
  */
-const USAGE = 'usage: node dist/src/main.js <consumer|loadgen|observer>';
+const USAGE = 'usage: node dist/src/main.js <consumer|loadgen|observer|join|rate|partitions|status> (in the image: lab <command>)';
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[2];
@@ -23,6 +25,12 @@ async function main(argv: string[]): Promise<void> {
   } else if (command === 'loadgen') {
     const { runLoadgen } = await import('./loadgen/main');
     await runLoadgen(process.env);
+  } else if (command === 'join') {
+    const { runJoin } = await import('./join/main');
+    process.exitCode = await runJoin(argv.slice(3), process.env);
+  } else if (command === 'rate' || command === 'partitions' || command === 'status') {
+    const { runCtl } = await import('./ctl/main');
+    process.exitCode = await runCtl(command, argv.slice(3), process.env);
   } else {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);

@@ -237,6 +237,7 @@ export class GroupMember {
             return;
           }
           this.log.warn({ err: describeKafkaError(err) }, 'consume failed; retrying');
+          this.onConsumeError(err);
           await new Promise((r) => setTimeout(r, 500));
           continue;
         }
@@ -363,6 +364,9 @@ export class GroupMember {
     }
     this.log.error({ err: describeKafkaError(err) }, 'kafka client error');
   }
+
+  /** Set by a program that gives up on some errors (join: a group that refuses our protocol). */
+  onConsumeError: (err: unknown) => void = () => undefined;
 
   /** Set by the program: what to do when the client can no longer be used. */
   onFatal: (err: unknown) => void = () => undefined;

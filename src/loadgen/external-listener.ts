@@ -58,12 +58,12 @@ export async function checkExternalListener(listener: string, security: KafkaSec
 }
 
 /** The brokers as the listener at `listener` advertises them, from one bootstrap's metadata. */
-async function advertisedBrokers(listener: string, security: KafkaSecurity): Promise<Kafka.BrokerMetadata[]> {
-  const client = new Kafka.Producer({ 'bootstrap.servers': listener, 'client.id': 'loadgen-external-listener-check', ...securitySettings(security) });
+export async function advertisedBrokers(listener: string, security: KafkaSecurity, clientId = 'loadgen-external-listener-check', timeoutMs = CHECK_TIMEOUT_MS): Promise<Kafka.BrokerMetadata[]> {
+  const client = new Kafka.Producer({ 'bootstrap.servers': listener, 'client.id': clientId, ...securitySettings(security) });
   // The advertised address is unreachable from here too when it is wrong: those errors are the point.
   client.on('event.error', () => undefined);
   try {
-    const md = await new Promise<Kafka.Metadata>((resolve, reject) => client.connect({ timeout: CHECK_TIMEOUT_MS }, (err, data) => (err ? reject(err) : resolve(data))));
+    const md = await new Promise<Kafka.Metadata>((resolve, reject) => client.connect({ timeout: timeoutMs }, (err, data) => (err ? reject(err) : resolve(data))));
     return md.brokers;
   } finally {
     // node-rdkafka never calls back a disconnect of a client that did not connect (see main.ts).
