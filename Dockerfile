@@ -49,6 +49,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app
+COPY docker/lab /usr/local/bin/lab
 # /metrics, /healthz, /readyz, /status (consumer); the same plus /rate and /partitions (loadgen).
 EXPOSE 8080
 # Slim images have no curl; node is the HTTP client.
@@ -56,6 +57,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "require('http').get('http://127.0.0.1:'+(process.env.METRICS_PORT||8080)+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 # node is PID 1 and gets SIGTERM itself (npm would swallow it), so `docker stop` and scaling down
 # walk the consumer's shutdown: stop fetching, finish, commit, leave the group.
+# The same entrypoint runs the commands people type: `docker run --rm -it IMAGE join --name alice
+# --bootstrap 192.168.1.20:9094` on a participant's laptop, `lab status` inside a running service.
 ENTRYPOINT ["node", "dist/src/main.js"]
 CMD ["consumer"]
 

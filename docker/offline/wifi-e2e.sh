@@ -9,7 +9,12 @@
 #     below the current count 409;
 #   - the load generator warns when the external listener advertises a loopback address, and the
 #     laptop indeed gets 127.0.0.1 from it; it does not warn with the LAN address;
-#   - `up -d` after a change in the environment keeps CONSUMER_REPLICAS consumers.
+#   - `up -d` after a change in the environment keeps CONSUMER_REPLICAS consumers;
+#   - a participant's `join` (issue 18 item 1), run with node on the laptop: with the loopback
+#     address it fails with exit 12 and says so; with the LAN address its checks pass, an eager
+#     client is refused (exit 13), and it joins and owns partitions in the observer's /groups; the
+#     image's `join` gives the same verdicts from the stack's network;
+#   - `lab status`, `lab rate`, `lab partitions` through `docker compose exec` (item 3).
 # Tears everything down in every case; exits non-zero on failure.
 #
 # Environment: COMPOSE (default docker-compose), COMPOSE_PROJECT_NAME (default labwifi), LAB_IMAGE
@@ -38,8 +43,10 @@ on_laptop() { ip netns exec "$ns" "$@"; }
 # True when a TCP connection to host:port is accepted within 3 s.
 answers() { timeout 3 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 
+join_pid=
 finish() {
   local rc=$?
+  [[ -z $join_pid ]] || kill "$join_pid" 2>/dev/null || true
   [[ $rc == 0 ]] || { dc ps >&2 || true; dc logs --no-color --tail=30 kafka producer >&2 || true; }
   dc down -v --remove-orphans >/dev/null 2>&1 || true
   ip netns del "$ns" 2>/dev/null || true
@@ -101,6 +108,21 @@ on_laptop kcat -L -b "$host_ip:9094" -m 10 2>/dev/null | grep -q 'broker 1 at 12
   || fail "the laptop was not told 127.0.0.1:9094 (what the warning is about)"
 log "laptop bootstraps through $host_ip:9094 and is told 127.0.0.1:9094, as warned"
 
+# A participant's join check says the same in words, with its own exit code (12), from the laptop
+# (node, the compiled tree: a container started from this netns would not run in it) and from the
+# image on the stack's network (kafka:9094, the listener the laptop uses).
+join_started=$(date +%s)
+join_check() { on_laptop timeout 60 node dist/src/main.js join --check-only --name laptop-alice --bootstrap "$host_ip:9094" "$@"; }
+image_join_check() { docker run --rm --network "${COMPOSE_PROJECT_NAME}_default" "$LAB_IMAGE" join --check-only --name in-image --bootstrap kafka:9094; }
+rc=0; out=$(join_check 2>&1) || rc=$?
+[[ $rc == 12 && $out == *"FAIL advertised address: "*"127.0.0.1:9094, a loopback address"*KAFKA_EXTERNAL_HOST* ]] \
+  || fail "join from the laptop against a loopback advertised address: exit $rc, want 12 with the loopback message: $out"
+log "laptop join check: exit 12, $(grep FAIL <<<"$out" | cut -c1-110)..."
+rc=0; out=$(image_join_check 2>&1) || rc=$?
+[[ $rc == 12 && $out == *"a loopback address"* ]] || fail "the image's join check: exit $rc, want 12: $out"
+log "image join check on the stack's network: exit 12"
+join_seconds=$(( $(date +%s) - join_started ))
+
 # --- an .env change and `up -d`: the LAN address; the group keeps its replicas -------------------
 export KAFKA_EXTERNAL_HOST=$host_ip
 dc up -d kafka producer consumer observer prometheus
@@ -134,3 +156,42 @@ body=$(curl -s -w ' %{http_code}' -X PUT localhost:8080/rate -d 100000)
 body=$(curl -s -w ' %{http_code}' -X PUT localhost:8080/partitions -d 1)
 [[ $body == *"can only be added"*" 409" ]] || fail "PUT /partitions 1 answered '$body', want 409"
 log "lifecycle API 403; rate 100000 refused (400); partitions 1 refused (409)"
+
+# --- item 1 with the LAN address: a participant's laptop joins ------------------------------------
+join_started=$(date +%s)
+rc=0; out=$(join_check --protocol eager 2>&1) || rc=$?
+[[ $rc == 13 && $out == *"FAIL group protocol: "*"cooperative-sticky"*"--protocol cooperative"* ]] \
+  || fail "an eager join into the cooperative group: exit $rc, want 13 naming --protocol cooperative: $out"
+log "laptop join check with --protocol eager: exit 13 (the group is cooperative-sticky)"
+rc=0; out=$(image_join_check 2>&1) || rc=$?
+[[ $rc == 0 && $(grep -c '^ok ' <<<"$out") == 4 ]] || fail "the image's join check with the LAN address: exit $rc, want 0 and 4 checks ok: $out"
+log "image join check on the stack's network: 4 checks ok"
+join_log=$(mktemp)
+ip netns exec "$ns" node dist/src/main.js join --name laptop-alice --bootstrap "$host_ip:9094" >"$join_log" 2>&1 &
+join_pid=$!
+for _ in $(seq 1 90); do grep -Eq 'laptop-alice owns [0-9]+ partitions' "$join_log" && break; sleep 1; done
+grep -Eq 'laptop-alice owns [0-9]+ partitions' "$join_log" || { cat "$join_log" >&2; fail "the laptop's join did not report owning partitions"; }
+log "laptop: $(grep -E 'owns [0-9]+ partitions' "$join_log" | tail -n 1)"
+member() { curl -s localhost:8081/groups | jq -c '.groups[] | select(.group == "lab-group") | .members[] | select(.member == "laptop-alice")'; }
+for _ in $(seq 1 30); do [[ $(member | jq '.partitions | length' 2>/dev/null) -gt 0 ]] 2>/dev/null && break; sleep 1; done
+seen=$(member)
+[[ $(jq -r .clientHost <<<"$seen") == *"$laptop_ip" && $(jq '.partitions | length' <<<"$seen") -gt 0 ]] \
+  || fail "the observer's /groups does not show laptop-alice from $laptop_ip owning partitions: '$seen'"
+log "observer: laptop-alice from $laptop_ip owns $(jq -c .partitions <<<"$seen")"
+
+# --- item 3: the controls through docker compose exec, words that read the same in any shell -------
+status=$(dc exec -T producer lab status)
+grep -Eq "^  laptop-alice +$laptop_ip +[0-9,-]+ +[0-9-]+$" <<<"$status" || fail "lab status has no row for laptop-alice at $laptop_ip: $status"
+grep -Eq '^group lab-group: classic cooperative-sticky, Stable, 3 members' <<<"$status" || fail "lab status does not show the group with 3 members: $status"
+log "lab status:"; sed 's/^/    /' <<<"$status" >&2
+[[ $(dc exec -T producer lab rate 50) == "rate: 50 messages/s" ]] || fail "lab rate 50 did not set the rate"
+[[ $(curl -s localhost:8080/rate | jq .rate) == 50 ]] || fail "the load generator's rate is not 50 after lab rate 50"
+rc=0; out=$(dc exec -T producer lab rate 100000) || rc=$?
+[[ $rc == 1 && $out == "refused (400): "*MAX_RATE* ]] || fail "lab rate 100000: exit $rc, '$out', want 1 and the MAX_RATE refusal"
+[[ $(dc exec -T producer lab partitions 16) == "partitions: 16" ]] || fail "lab partitions 16 did not grow the topic"
+log "lab rate 50, lab rate 100000 (refused, exit 1), lab partitions 16: as expected"
+kill -INT "$join_pid"
+rc=0; wait "$join_pid" || rc=$?
+join_pid=
+[[ $rc == 0 ]] && grep -q 'laptop-alice left group lab-group' "$join_log" || { cat "$join_log" >&2; fail "the laptop's join did not leave cleanly on Ctrl-C (exit $rc)"; }
+log "laptop: Ctrl-C left the group (exit 0); join and controls checks took $(( join_seconds + $(date +%s) - join_started )) s"
