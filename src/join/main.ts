@@ -66,6 +66,11 @@ export async function runJoin(args: string[], env: NodeJS.ProcessEnv, out: JoinO
     CONSUMER_NAME: options.name,
     LAB_PROTOCOL: options.protocol,
   });
+  // In `docker run -it` node is PID 1, which the kernel spares from signals it has no handler for:
+  // without these, Ctrl-C during a check that waits for an answer would do nothing.
+  const interrupted = () => process.exit(130);
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   const report = (step: string, v: Verdict): boolean => {
     out.line(`${v.ok ? 'ok  ' : 'FAIL'} ${step}: ${v.message}`);
     return v.ok;
@@ -95,6 +100,8 @@ export async function runJoin(args: string[], env: NodeJS.ProcessEnv, out: JoinO
     out.line('all checks passed (--check-only: not joining)');
     return 0;
   }
+  process.off('SIGINT', interrupted);
+  process.off('SIGTERM', interrupted);
   return join(config, options.name, options.topic, out, env);
 }
 

@@ -74,6 +74,6 @@ describe('a bad environment variable stops the program at start, naming the vari
   test('an unknown command prints the usage and exits 2', async () => {
     const r = await run('producer', {});
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /usage: .* <consumer\|loadgen\|observer>/);
+    assert.match(r.stderr, /usage: .* <consumer\|loadgen\|observer\|join\|rate\|partitions\|status>/);
   });
 });
