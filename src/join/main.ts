@@ -23,6 +23,7 @@ import { heartbeatLine, ownedLine, samePartitions } from './report';
 
 const CHECK_TIMEOUT_MS = 8_000;
 const WATCH_INTERVAL_MS = 500;
+const DESCRIBE_ATTEMPTS = 3;
 const HEARTBEAT_SECONDS = 30;
 const { ERR_INCONSISTENT_GROUP_PROTOCOL } = Kafka.CODES.ERRORS;
 
@@ -116,11 +117,19 @@ async function describeGroupIfPossible(bootstrap: string, group: string, securit
   // Not a literal import: a build without the admin client (tsconfig.consumer.json) leaves it out.
   const module: string = './group-description';
   const { describeGroup } = (await import(module)) as { describeGroup(bootstrap: string, group: string, security: unknown, timeoutMs: number): Promise<GroupFacts | null> };
-  try {
-    return await describeGroup(bootstrap, group, security, CHECK_TIMEOUT_MS);
-  } catch (err) {
-    out.line(`skip group protocol: the coordinator did not describe group ${group} (${describeKafkaError(err).message}); joining will tell`);
-    return undefined;
+  // A broker's first group request creates __consumer_offsets and has no coordinator until that is
+  // done (a fresh stack): the describe fails meanwhile, and a few tries get past it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await describeGroup(bootstrap, group, security, CHECK_TIMEOUT_MS);
+    } catch (err) {
+      if (attempt < DESCRIBE_ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      out.line(`skip group protocol: the coordinator did not describe group ${group} (${describeKafkaError(err).message || 'no reason given'}); joining will tell`);
+      return undefined;
+    }
   }
 }
 

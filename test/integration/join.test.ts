@@ -44,7 +44,7 @@ describe("join: a participant's checks against a real broker", () => {
   test('every check passes against a reachable broker and a group without members', async () => {
     const r = await check(['--name', 'alice', '--bootstrap', brokers(), '--group', uniqueName('join')]);
     assert.equal(r.code, 0, r.out.join('\n') + r.stderr);
-    assert.deepEqual(r.out.map((l) => l.slice(0, 4)), ['ok  ', 'ok  ', 'ok  ', 'ok  ', 'all ']);
+    assert.deepEqual(r.out.map((l) => l.slice(0, 4)), ['ok  ', 'ok  ', 'ok  ', 'ok  ', 'all '], r.out.join('\n'));
     assert.match(r.out[3], /has no members yet/);
   });
 
