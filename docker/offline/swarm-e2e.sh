@@ -2,7 +2,7 @@
 # Multi-host end-to-end run of docker-stack.yml: a Docker Swarm of three engines on this one
 # machine, each a separate host as far as Swarm knows (its own container, network namespace,
 # address, hostname and data root): laptop-ann (manager, the instructor's node), laptop-bob and
-# laptop-cem (workers). Images travel the way README "Several machines: Docker Swarm" tells a
+# laptop-cem (workers). Images travel the way docs/swarm.md tells a
 # workshop on a LAN without internet: the instructor's engine has them (here: `docker save | docker
 # load` from this machine's engine), runs a registry service and pushes the project image to it;
 # the workers pull it from there (daemon setting insecure-registries).
@@ -152,7 +152,7 @@ for n in "${nodes[@]}"; do
   on "$n" info >/dev/null 2>&1 || { docker logs --tail 20 "$tag-$n" >&2; fail "engine laptop-$n did not start"; }
 done
 
-# --- the swarm: README's commands ---------------------------------------------------------------
+# --- the swarm: docs/swarm.md's commands ------------------------------------------------------------
 on $manager swarm init --advertise-addr "${ip[$manager]}" >/dev/null
 token=$(on $manager swarm join-token -q worker)
 for n in "${nodes[@]}"; do

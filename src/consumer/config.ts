@@ -43,7 +43,7 @@ export interface ConsumerConfig {
   security: KafkaSecurity;
 }
 
-// Defaults live here and only here; README's configuration table mirrors this list.
+// Defaults live here and only here; docs/configuration.md's table mirrors this list.
 const specs = {
   KAFKA_BROKERS: brokerList({ default: 'localhost:9092', desc: 'bootstrap servers' }),
   KAFKA_TOPIC: nonEmptyText({ default: 'lab-events' }),
@@ -63,7 +63,7 @@ const specs = {
   BATCH_SIZE: intInRange(1, 100_000)({ default: 500 }),
   // librdkafka's defaults (64 MB, and 1 s before fetching again once that is full) cost memory and
   // leave the consumer waiting on an empty queue for up to a second whenever it drains a backlog:
-  // see README, "Throughput". 4 MB is a fifth of a second of reading at full speed.
+  // see docs/benchmarks.md, "Throughput". 4 MB is a fifth of a second of reading at full speed.
   QUEUED_MAX_MESSAGES_KBYTES: intInRange(1024, 2_097_151)({ default: 4096 }),
   FETCH_QUEUE_BACKOFF_MS: intInRange(0, 300_000)({ default: 10 }),
   CONSUMER_NAME: anyText({ default: '' }),
