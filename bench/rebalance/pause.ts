@@ -37,8 +37,19 @@ export interface Orphan {
   lastAt: number | null;
   /** Who owns it after the event, per the consumers (null: nobody claims it). */
   owner: string | null;
-  /** From its last processed message (or the window's start) to the window's end: a lower bound. */
+  /** From its last processed message (or the event, if nobody ever processed it) to the window's end: a lower bound. */
   silentForMs: number;
+}
+
+/** A moved partition the new owner resumed, but that its old owner never processed: no start to measure from. */
+export interface Unanchored {
+  partition: number;
+  /** The owner before the event, per the consumers. */
+  from: string | null;
+  to: string;
+  firstAt: number;
+  /** firstAt - the event: the pause was at least this long. */
+  pauseAtLeastMs: number;
 }
 
 export interface KeptPartition {
@@ -53,15 +64,18 @@ export interface KeptPartition {
 export interface PartitionPauses {
   handovers: Handover[];
   orphans: Orphan[];
+  unanchored: Unanchored[];
   kept: KeptPartition[];
 }
 
 export interface PauseWindow {
   partitions: number;
-  /** When the event started. Handovers before it belong to an earlier event. */
+  /**
+   * When the event started. Handovers before it belong to an earlier event. Records before it are
+   * still read, however old: a consumer that is behind may not have touched a partition for seconds
+   * before the event, and its last message there is still where the partition's pause began.
+   */
   eventAt: number;
-  /** How far back to look for the old owner's last message (it may have been idle before the event). */
-  lookbackMs: number;
   /** The end of the observation. */
   endAt: number;
   ownersBefore: ReadonlyMap<number, string>;
@@ -87,15 +101,15 @@ function runsOf(times: ProcessedAt[]): Run[] {
 }
 
 export function partitionPauses(records: readonly ProcessedAt[], w: PauseWindow): PartitionPauses {
-  const start = w.eventAt - w.lookbackMs;
+  const start = w.eventAt;
   const byPartition = new Map<number, ProcessedAt[]>();
   for (const m of records) {
-    if (m.t < start || m.t > w.endAt) continue;
+    if (m.t > w.endAt) continue;
     const list = byPartition.get(m.partition) ?? [];
     list.push(m);
     byPartition.set(m.partition, list);
   }
-  const out: PartitionPauses = { handovers: [], orphans: [], kept: [] };
+  const out: PartitionPauses = { handovers: [], orphans: [], unanchored: [], kept: [] };
   for (let p = 0; p < w.partitions; p++) {
     // Stable sort: equal timestamps keep log order, so one consumer's lines stay together.
     const list = (byPartition.get(p) ?? []).slice().sort((a, b) => a.t - b.t);
@@ -114,6 +128,9 @@ export function partitionPauses(records: readonly ProcessedAt[], w: PauseWindow)
     if (moved) {
       if (!last || after === null || last.consumer !== after) {
         out.orphans.push({ partition: p, from: last?.consumer ?? null, lastAt: last?.last ?? null, owner: after, silentForMs: w.endAt - (last?.last ?? start) });
+      } else if (handovers.length === 0) {
+        const firstAt = runs.find((r) => r.consumer === after && r.first >= w.eventAt)?.first ?? last.first;
+        out.unanchored.push({ partition: p, from: before, to: after, firstAt, pauseAtLeastMs: firstAt - w.eventAt });
       }
       continue;
     }
@@ -139,6 +156,8 @@ export interface PauseSummary {
   handoverP99Ms: number | null;
   /** Moved partitions whose new owner had not processed anything by the window's end. */
   orphans: number;
+  /** Moved partitions resumed by the new owner that the old owner had never processed. */
+  unanchored: number;
   kept: number;
   /** Kept partitions whose longest silence exceeded the floor. */
   keptStopped: number;
@@ -154,6 +173,7 @@ export function summarize(p: PartitionPauses): PauseSummary {
     handoverP50Ms: percentile(pauses, 0.5),
     handoverP99Ms: percentile(pauses, 0.99),
     orphans: p.orphans.length,
+    unanchored: p.unanchored.length,
     kept: p.kept.length,
     keptStopped: p.kept.filter((k) => k.stopped).length,
     keptSilenceP50Ms: percentile(silences, 0.5),

@@ -31,7 +31,7 @@ import { ConsumerProcess } from '../../test/support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../../test/support/kafka';
 import { duplicates, processedCounts, waitForOwnership } from '../../test/support/group';
 import { waitFor } from '../../test/support/wait';
-import { partitionPauses, summarize, type Handover, type KeptPartition, type Orphan, type PauseSummary, type ProcessedAt } from './pause';
+import { partitionPauses, summarize, type Handover, type KeptPartition, type Orphan, type Unanchored, type PauseSummary, type ProcessedAt } from './pause';
 import { BrokerJmxSampler, brokerFigures, type BrokerFigures } from './broker-figures';
 import { execFileSync } from 'node:child_process';
 import { freePort } from '../../test/support/broker';
@@ -70,6 +70,7 @@ interface EventResult {
   pauses: PauseSummary;
   handovers: Handover[];
   orphans: Orphan[];
+  unanchored: Unanchored[];
   kept: KeptPartition[];
   /** The group coordinator's figures over the event's window; null when the broker is not ours. */
   broker: BrokerFigures | null;
@@ -77,7 +78,6 @@ interface EventResult {
 }
 
 let jmx: BrokerJmxSampler | null = null;
-const LOOKBACK_MS = 3000;
 
 interface Processed {
   t: number;
@@ -202,11 +202,15 @@ async function measure(
   }
   const flat: ProcessedAt[] = [];
   for (const [consumer, list] of lists) for (const m of list) flat.push({ consumer, partition: m.partition, t: m.t });
-  const pp = partitionPauses(flat, { partitions: PARTITIONS, eventAt: t0, lookbackMs: LOOKBACK_MS, endAt: windowEnd, ownersBefore: before, ownersAfter: after, floorMs: baselineGapMs });
+  const pp = partitionPauses(flat, { partitions: PARTITIONS, eventAt: t0, endAt: windowEnd, ownersBefore: before, ownersAfter: after, floorMs: baselineGapMs });
   const broker = jmx ? brokerFigures(jmx.samples(), t0, windowEnd) : null;
+  if (process.env.BENCH_DEBUG_DIR) {
+    const f = path.join(process.env.BENCH_DEBUG_DIR, `${variant.name}-${event}.json`.replace(/[^a-zA-Z0-9.-]+/g, '_'));
+    writeFileSync(f, JSON.stringify({ t0, windowEnd, before: [...before], after: [...after], records: flat, jmx: jmx?.samples().filter((x) => x.t >= t0 - 3000 && x.t <= windowEnd) }));
+  }
   return {
     variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, baselineGapMs, memberPauseMs,
-    pauses: summarize(pp), handovers: pp.handovers, orphans: pp.orphans, kept: pp.kept, broker, note,
+    pauses: summarize(pp), handovers: pp.handovers, orphans: pp.orphans, unanchored: pp.unanchored, kept: pp.kept, broker, note,
   };
 }
 
@@ -299,12 +303,12 @@ const ms = (v: number | null) => (v === null ? '-' : String(v));
 
 /** The pause each partition felt, beside the broker's own figures. */
 function pauseTable(rows: EventResult[]): string {
-  const head = ['protocol', 'event', 'handovers', 'handover pause p50 / p99 ms', 'not resumed', 'kept stopped / kept', 'kept silence p50 / p99 ms', 'floor ms', 'broker rebalances', 'broker rebalancing ms'];
+  const head = ['protocol', 'event', 'handovers', 'handover pause p50 / p99 ms', 'not resumed / no old start', 'kept stopped / kept', 'kept silence p50 / p99 ms', 'floor ms', 'broker rebalances', 'broker rebalancing ms'];
   const body = rows.map((r) => {
     const p = r.pauses;
     const b = r.broker;
     return [
-      r.variant, r.event, String(p.handovers), `${ms(p.handoverP50Ms)} / ${ms(p.handoverP99Ms)}`, String(p.orphans), `${p.keptStopped} / ${p.kept}`,
+      r.variant, r.event, String(p.handovers), `${ms(p.handoverP50Ms)} / ${ms(p.handoverP99Ms)}`, `${p.orphans} / ${p.unanchored}`, `${p.keptStopped} / ${p.kept}`,
       `${ms(p.keptSilenceP50Ms)} / ${ms(p.keptSilenceP99Ms)}`, String(r.baselineGapMs),
       b ? `${b.classicRebalances} classic, ${b.consumerGroupRebalances} KIP-848` : 'n/a',
       b ? `${b.classicRebalancingMs} classic, ${b.consumerReconcilingMs} KIP-848` : 'n/a',

@@ -13,7 +13,6 @@ const lines = (consumer: string, partition: number, from: number, to: number, ev
 const window = (over: Partial<Parameters<typeof partitionPauses>[1]> = {}) => ({
   partitions: 1,
   eventAt: 10_000,
-  lookbackMs: 3000,
   endAt: 14_000,
   ownersBefore: new Map([[0, 'a']]),
   ownersAfter: new Map([[0, 'b']]),
@@ -29,9 +28,9 @@ describe('the pause each partition felt around a rebalance', () => {
     assert.deepEqual(r.kept, []);
   });
 
-  test('the old owner\'s last message may predate the event (it was idle): the lookback finds it', () => {
-    const r = partitionPauses([...lines('a', 0, 7500, 9000), ...lines('b', 0, 10_500, 14_000)], window());
-    assert.equal(r.handovers[0].pauseMs, 1500);
+  test('the old owner\'s last message may be long before the event (it was behind, busy elsewhere): still the start of the pause', () => {
+    const r = partitionPauses([...lines('a', 0, 1000, 2000), ...lines('b', 0, 10_500, 14_000)], window());
+    assert.equal(r.handovers[0].pauseMs, 8500);
   });
 
   test('a partition that moved twice reports both handovers, each with its own pause', () => {
@@ -65,7 +64,14 @@ describe('the pause each partition felt around a rebalance', () => {
     const gone = partitionPauses(lines('a', 0, 8000, 10_000), window({ ownersAfter: new Map() }));
     assert.deepEqual(gone.orphans, [{ partition: 0, from: 'a', lastAt: 10_000, owner: null, silentForMs: 4000 }]);
     const silent = partitionPauses([], window());
-    assert.deepEqual(silent.orphans, [{ partition: 0, from: null, lastAt: null, owner: 'b', silentForMs: 7000 }]);
+    assert.deepEqual(silent.orphans, [{ partition: 0, from: null, lastAt: null, owner: 'b', silentForMs: 4000 }]);
+  });
+
+  test('a moved partition its old owner never processed is reported with a lower bound, not dropped', () => {
+    const r = partitionPauses(lines('b', 0, 10_700, 14_000), window());
+    assert.deepEqual(r.handovers, []);
+    assert.deepEqual(r.unanchored, [{ partition: 0, from: 'a', to: 'b', firstAt: 10_700, pauseAtLeastMs: 700 }]);
+    assert.equal(summarize(r).unanchored, 1);
   });
 
   test('a kept partition that never stopped: its longest silence is the message spacing, under the floor', () => {
@@ -95,7 +101,7 @@ describe('the pause each partition felt around a rebalance', () => {
     ];
     const w = window({ partitions: 4, ownersBefore: new Map([[0, 'a'], [1, 'a'], [2, 'b'], [3, 'c']]), ownersAfter: new Map([[0, 'b'], [1, 'c'], [2, 'b'], [3, 'c']]) });
     const s = summarize(partitionPauses(recs, w));
-    assert.deepEqual(s, { handovers: 2, handoverP50Ms: 100, handoverP99Ms: 900, orphans: 0, kept: 2, keptStopped: 1, keptSilenceP50Ms: 20, keptSilenceP99Ms: 300 });
+    assert.deepEqual(s, { handovers: 2, handoverP50Ms: 100, handoverP99Ms: 900, orphans: 0, unanchored: 0, kept: 2, keptStopped: 1, keptSilenceP50Ms: 20, keptSilenceP99Ms: 300 });
   });
 });
 
