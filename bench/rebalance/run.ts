@@ -289,7 +289,7 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
 
 function table(rows: EventResult[]): string {
   const head = ['protocol', 'event', 'recovery ms', 'member pause ms', 'stop-the-world ms', 'baseline gap ms', 'moved', 'redelivered', 'note'];
-  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(r.memberPauseMs), String(r.stopTheWorldMs), String(r.baselineGapMs), String(r.moved), String(r.redelivered), r.note ?? '']);
+  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(Math.round(r.memberPauseMs * 10) / 10), String(r.stopTheWorldMs), String(r.baselineGapMs), String(r.moved), String(r.redelivered), r.note ?? '']);
   return render(head, body);
 }
 
