@@ -30,7 +30,7 @@ const OURS_ENV = Object.fromEntries((env.GUARD_OURS_ENV ?? '').split(',').filter
 // on a machine at load average 35-70, and for the rates, above what the issue measured on a quiet
 // machine for the regressed build (ours x KafkaJS 1.13-1.30).
 export const FLOORS = {
-  rateVsPublished: Number(env.GUARD_FLOOR_PUBLISHED ?? 1.5),
+  rateVsPublished: Number(env.GUARD_FLOOR_PUBLISHED ?? 1.3),
   rateVsKafkajs: Number(env.GUARD_FLOOR_KAFKAJS ?? 1.4),
   cpuVsPublished: Number(env.GUARD_FLOOR_CPU_PUBLISHED ?? 2.0),
   cpuVsKafkajs: Number(env.GUARD_FLOOR_CPU_KAFKAJS ?? 1.05),
