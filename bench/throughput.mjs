@@ -20,8 +20,11 @@ const QUICK = env.BENCH_QUICK === '1';
 const RUNS = Number(env.BENCH_RUNS ?? (QUICK ? 1 : 5));
 const SCRAPES = Number(env.BENCH_SCRAPES ?? (QUICK ? 20 : 50));
 const WIDE_PARTITIONS = Number(env.BENCH_WIDE_PARTITIONS ?? 1000);
-const ALL_CONTENDERS = ['kcat', 'kcat-defaults', 'ours', 'ours-pm-off', 'ours-published', 'kafkajs'];
-const CONTENDERS = (env.BENCH_CONTENDERS ?? ALL_CONTENDERS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+// `ours-alt`: another build of our consumer (BENCH_ALT_MAIN=path/to/dist/src/main.js), measured
+// in the same rounds as `ours`: an A/B of two commits on one machine and broker.
+const ALT_MAIN = env.BENCH_ALT_MAIN ? path.resolve(env.BENCH_ALT_MAIN) : null;
+const ALL_CONTENDERS = ['kcat', 'kcat-defaults', 'ours', 'ours-pm-off', 'ours-published', 'ours-alt', 'kafkajs'];
+const CONTENDERS = (env.BENCH_CONTENDERS ?? ALL_CONTENDERS.filter((c) => c !== 'ours-alt' || ALT_MAIN).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 const CASES = [
   { name: 'A', messages: Number(env.BENCH_A_MESSAGES ?? (QUICK ? 100_000 : 1_000_000)), size: 100, partitions: 12 },
   { name: 'B', messages: Number(env.BENCH_B_MESSAGES ?? (QUICK ? 20_000 : 200_000)), size: 1024, partitions: 12 },
@@ -36,6 +39,7 @@ const RESULTS = path.join(ROOT, 'bench/results');
 const GOALS = { vsKcat: 0.6, vsKafkajs: 1.5, vsPublished: 1, partitionMetricsCostPct: 5, scrape12Ms: 10, scrapeWideMs: 100, rssMB: 150 };
 
 for (const c of CONTENDERS) if (!ALL_CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}; known: ${ALL_CONTENDERS.join(', ')}`);
+if (CONTENDERS.includes('ours-alt') && !ALT_MAIN) throw new Error('contender ours-alt needs BENCH_ALT_MAIN (path to another build\'s dist/src/main.js)');
 const startedAt = new Date();
 const t0 = now();
 const log = (msg) => process.stdout.write(`[${((now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
@@ -130,6 +134,8 @@ async function main() {
           else if (who === 'kafkajs') res = await runKafkajs(args);
           else if (who === 'ours-published') {
             res = await runOurs({ ...args, nodeArgs: ['-r', path.join(ROOT, 'bench/lib/published-handoff.cjs')], extraEnv: OURS_ENV });
+          } else if (who === 'ours-alt') {
+            res = await runOurs({ ...args, main: ALT_MAIN, extraEnv: OURS_ENV });
           } else {
             const pm = who === 'ours' ? 'on' : 'off';
             const afterDone = DO_SCRAPE && c.name === 'A' ? async (port) => timeScrapes(port, SCRAPES) : null;
@@ -152,6 +158,7 @@ async function main() {
           firstToLastSeconds: round(res.firstToLastMs / 1000, 3),
           firstToLastMessagesPerSecond: Math.round(c.messages / (res.firstToLastMs / 1000)),
           wallSeconds: round(res.wallMs / 1000, 3),
+          cpuSecondsPerMillion: res.cpuSecondsPerMillion == null ? undefined : round(res.cpuSecondsPerMillion, 2),
           messagesPerSecond: Math.round(c.messages / seconds),
           MBps: round(c.bytes / seconds / 1e6, 2),
           wallMessagesPerSecond: Math.round(c.messages / (res.wallMs / 1000)),
@@ -167,7 +174,7 @@ async function main() {
         const bad = row.checks.gaps || row.checks.redeliveries || row.checks.invalid ? `  CHECK: ${JSON.stringify(row.checks)}` : '';
         log(
           `case ${c.name} run ${r + 1} ${who.padEnd(11)} ${String(row.messagesPerSecond).padStart(8)} msg/s  ${String(row.MBps).padStart(6)} MB/s  ` +
-            `active ${row.activeSeconds}s wall ${row.wallSeconds}s  rss peak ${row.rssPeakMB} MB${bad}`,
+            `active ${row.activeSeconds}s wall ${row.wallSeconds}s  rss peak ${row.rssPeakMB} MB${row.cpuSecondsPerMillion ? `  cpu ${row.cpuSecondsPerMillion} s/M` : ''}${bad}`,
         );
       }
     }
@@ -309,6 +316,7 @@ function summarize(runs) {
       joinSeconds: round(median(rs.map((r) => r.joinSeconds)), 2),
       rssPeakMB: round(Math.max(...rs.map((r) => r.rssPeakMB ?? 0)), 1),
       rssMedianMB: round(median(rs.map((r) => r.rssMedianMB)), 1),
+      cpuSecondsPerMillion: rs.every((r) => r.cpuSecondsPerMillion != null) ? round(median(rs.map((r) => r.cpuSecondsPerMillion)), 2) : null,
     });
   }
   for (const s of out) {
@@ -363,7 +371,7 @@ function evaluateGoals(summary, scrape12, scrapeWide) {
 }
 
 function printTable(summary) {
-  const head = ['contender', 'case', 'msg/s (median)', 'MB/s', 'min..max msg/s', 'x kcat', 'x KafkaJS', 'first→last msg/s', 'wall msg/s', 'join s', 'RSS peak/median MB', ''];
+  const head = ['contender', 'case', 'msg/s (median)', 'MB/s', 'min..max msg/s', 'x kcat', 'x KafkaJS', 'first→last msg/s', 'wall msg/s', 'join s', 'RSS peak/median MB', 'CPU s per M msgs', ''];
   const rows = summary.map((s) => [
     s.contender,
     s.case,
@@ -376,6 +384,7 @@ function printTable(summary) {
     String(s.wallMessagesPerSecond),
     String(s.joinSeconds),
     `${s.rssPeakMB}/${s.rssMedianMB}`,
+    s.cpuSecondsPerMillion == null ? '-' : String(s.cpuSecondsPerMillion),
     '',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -27,7 +27,7 @@ import { openSync, closeSync, statSync, rmSync, mkdirSync, readdirSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './kafka.mjs';
-import { httpGet, lineReader, median, metricSum, now, percentile, rssSampler, sleep, stopChild, toMonoUs } from './util.mjs';
+import { cpuSeconds, httpGet, lineReader, median, metricSum, now, percentile, rssSampler, sleep, stopChild, toMonoUs } from './util.mjs';
 
 // BENCH_OURS_MAIN: run another build of the consumer (experiments with a patched copy of dist/).
 const MAIN = process.env.BENCH_OURS_MAIN ? path.resolve(process.env.BENCH_OURS_MAIN) : path.join(ROOT, 'dist/src/main.js');
@@ -125,7 +125,7 @@ export async function runKcat({ bootstrap, topic, n, defaults = false }) {
  * partitionMetrics is 'off' (PARTITION_METRICS=off).
  * Optional: nodeArgs (e.g. --cpu-prof), extraEnv, afterDone(port, pid) run before it is stopped.
  */
-export async function runOurs({ bootstrap, topic, n, partitionMetrics = 'on', nodeArgs = [], extraEnv = {}, afterDone = null, quietFor = null }) {
+export async function runOurs({ bootstrap, topic, n, partitionMetrics = 'on', nodeArgs = [], extraEnv = {}, afterDone = null, quietFor = null, main = MAIN }) {
   const port = await freePort();
   const env = {
     PATH: process.env.PATH,
@@ -140,7 +140,7 @@ export async function runOurs({ bootstrap, topic, n, partitionMetrics = 'on', no
     ...extraEnv,
   };
   const t0 = now();
-  const child = track(spawn(process.execPath, [...nodeArgs, MAIN, 'consumer'], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
+  const child = track(spawn(process.execPath, [...nodeArgs, main, 'consumer'], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
   let assignedAt = null;
   const logs = lineReader(child.stdout, (line) => {
     if (assignedAt === null && line.includes('"event":"assign"') && !line.includes('"owned":[]')) assignedAt = now();
@@ -168,7 +168,7 @@ export async function runOurs({ bootstrap, topic, n, partitionMetrics = 'on', no
       }
       try {
         const { processed } = await processedNow();
-        if (processed > 0) firstSeen = { t: now(), count: processed };
+        if (processed > 0) firstSeen = { t: now(), count: processed, cpu: cpuSeconds(child.pid) };
       } catch (err) {
         // Not listening yet: keep polling. Anything else is a real failure.
         if (err.code !== 'ECONNREFUSED' && err.code !== 'ECONNRESET') throw err;
@@ -188,7 +188,7 @@ export async function runOurs({ bootstrap, topic, n, partitionMetrics = 'on', no
       const r = await processedNow();
       loadScrapesMs.push(r.ms);
       last = { t: now(), count: r.processed };
-      if (r.processed >= n) final = { t: last.t, count: r.processed, body: r.body };
+      if (r.processed >= n) final = { t: last.t, count: r.processed, body: r.body, cpu: cpuSeconds(child.pid) };
     }
     // The first poll that sees messages is extrapolated back by the count it saw, at the average rate.
     const span = final.t - firstSeen.t;
@@ -224,6 +224,8 @@ export async function runOurs({ bootstrap, topic, n, partitionMetrics = 'on', no
     return {
       activeMs: final.t - assignedAt,
       firstToLastMs: final.t - tFirst,
+      // CPU (all threads) per million messages, from the first poll that saw messages to the last.
+      cpuSecondsPerMillion: final.cpu !== null && firstSeen.cpu !== null ? ((final.cpu - firstSeen.cpu) / (final.count - firstSeen.count)) * 1e6 : null,
       wallMs: final.t - t0,
       joinMs: assignedAt - t0,
       monoWindowUs: { from: toMonoUs(tFirst), to: toMonoUs(final.t) },
@@ -253,6 +255,7 @@ export async function runKafkajs({ bootstrap, topic, n }) {
   const events = [];
   let done = null;
   let firstAtHere = null;
+  let cpuAtFirst = null;
   let assigned = null;
   const out = lineReader(child.stdout, (line) => {
     let e;
@@ -262,9 +265,12 @@ export async function runKafkajs({ bootstrap, topic, n }) {
       return;
     }
     events.push(e);
-    if (e.event === 'first') firstAtHere = now();
+    if (e.event === 'first') {
+      firstAtHere = now();
+      cpuAtFirst = cpuSeconds(child.pid);
+    }
     if (e.event === 'assigned' && assigned === null) assigned = e.t;
-    if (e.event === 'done') done = { ...e, here: now() };
+    if (e.event === 'done') done = { ...e, here: now(), cpu: cpuSeconds(child.pid) };
   });
   const stderr = lineReader(child.stderr);
   let exited = null;
@@ -290,6 +296,7 @@ export async function runKafkajs({ bootstrap, topic, n }) {
       activeMs: done.t - assigned,
       firstToLastMs: done.t - done.first,
       wallMs: done.t - t0Epoch,
+      cpuSecondsPerMillion: done.cpu !== null && cpuAtFirst !== null ? ((done.cpu - cpuAtFirst) / n) * 1e6 : null,
       joinMs: assigned - t0Epoch,
       rss: rss.summary(firstAtHere ?? t0, done.here),
       checks: { processed: done.processed, gaps: done.gaps, redeliveries: done.redeliveries, invalid: done.invalid, batches: done.batches },

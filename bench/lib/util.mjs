@@ -75,6 +75,21 @@ export function rssKb(pid) {
   }
 }
 
+/**
+ * CPU seconds a process has used so far (user + system, all its threads), from /proc. On a shared
+ * machine the CPU a run costs moves far less with other load than its rate does.
+ */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Samples a process's resident memory every `everyMs`; summary() limits to a time window. */
 export function rssSampler(pid, everyMs = 100) {
   const samples = [];

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Assignment } from './assignment';
 import { BatchSizer } from './batch-sizer';
 import { CommitErrorLog } from './commit-errors';
+import { ConsumeLoop } from './consume-loop';
 import type { ConsumerConfig } from './config';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
@@ -14,7 +15,8 @@ import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
 
 const { ERR__ALL_BROKERS_DOWN } = Kafka.CODES.ERRORS;
 
-// How long one consume call waits for messages: bounds how fast a stop request is noticed.
+// How long one consume call waits for a message when none is fetched: bounds how fast a stop
+// request is noticed.
 const CONSUME_TIMEOUT_MS = 200;
 // node-rdkafka connects on a libuv worker thread, and a process cannot exit while a worker thread
 // is busy: this bounds how long a stop during start-up takes.
@@ -215,7 +217,7 @@ export class GroupMember {
     });
   }
 
-  private async consumeLoop(): Promise<void> {
+  private consumeLoop(): Promise<void> {
     // With synchronous processing (PROCESSING_MS=0) the next batch is asked for before this one
     // is processed: node-rdkafka fetches on a worker thread and converts messages on this one, and
     // asking only after processing left this thread idle a quarter of the time (docs/benchmarks.md,
@@ -223,32 +225,25 @@ export class GroupMember {
     // fetched across a revocation starts where the commit ended. With awaited work a revocation
     // can land mid-batch, and a batch already fetched behind it would skip past the messages the
     // revocation left unprocessed.
-    const prefetch = this.config.processingMs === 0;
-    let next: Promise<Message[]> | null = null;
-    try {
-      while (this.lifecycle.state === 'running') {
-        let batch: Message[];
-        try {
-          batch = await (next ?? this.consumeBatch());
-        } catch (err) {
-          next = null;
+    const loop = new ConsumeLoop<Message>(
+      { take: (max, waitMs) => this.consumeUpTo(max, waitMs) },
+      { idleWaitMs: CONSUME_TIMEOUT_MS, batchSize: () => this.batches.next(), prefetch: this.config.processingMs === 0 },
+      {
+        running: () => this.lifecycle.state === 'running',
+        process: (batch) => this.processBatch(batch),
+        failed: async (err) => {
           if (isFatalError(err)) {
             this.fatal(err);
-            return;
+            return false;
           }
           this.log.warn({ err: describeKafkaError(err) }, 'consume failed; retrying');
           this.onConsumeError(err);
           await new Promise((r) => setTimeout(r, 500));
-          continue;
-        }
-        next = prefetch && this.lifecycle.state === 'running' ? this.consumeBatch() : null;
-        await this.processBatch(batch);
-      }
-    } finally {
-      // Stopping with a batch still being fetched: wait for it before the consumer closes. Its
-      // messages are neither processed nor stored, so whoever owns their partitions next reads them.
-      if (next) await next.catch(() => undefined);
-    }
+          return true;
+        },
+      },
+    );
+    return loop.run();
   }
 
   private async processBatch(batch: Message[]): Promise<void> {
@@ -302,22 +297,6 @@ export class GroupMember {
     } catch (err) {
       this.log.debug({ err: describeKafkaError(err), offsets }, 'offset store failed');
     }
-  }
-
-  /**
-   * node-rdkafka's consume(n) returns only after n messages or a silence of the consume timeout
-   * between two of them: at 20 messages/s a request for 500 waited 25 s. So the batch is taken in
-   * two calls: one message, waiting up to CONSUME_TIMEOUT_MS for it, then whatever else is
-   * already fetched, without waiting.
-   */
-  private async consumeBatch(): Promise<Message[]> {
-    const want = this.batches.next();
-    const first = await this.consumeUpTo(1, CONSUME_TIMEOUT_MS);
-    if (first.length === 0 || want === 1) return first;
-    const rest = await this.consumeUpTo(want - 1, 0);
-    if (rest.length === 0) return first;
-    rest.unshift(first[0]);
-    return rest;
   }
 
   private consumeUpTo(n: number, timeoutMs: number): Promise<Message[]> {

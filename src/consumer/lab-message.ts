@@ -93,7 +93,7 @@ function scanFlatObject(b: Buffer): Parsed | undefined {
       const valueEnd = plainStringEnd(b, i + 1);
       if (valueEnd < 0) return undefined;
       // Only `run` is needed as text; other strings (key, padding) are checked and skipped.
-      value = keyIs(b, keyStart, keyEnd, KEY_RUN) ? b.toString('utf8', i + 1, valueEnd) : '';
+      value = keyIs(b, keyStart, keyEnd, KEY_RUN) ? runText(b, i + 1, valueEnd) : '';
       i = valueEnd + 1;
     } else {
       const numberEnd = integerEnd(b, i);
@@ -121,6 +121,24 @@ function scanFlatObject(b: Buffer): Parsed | undefined {
     if (b[i] === BRACE_CLOSE && i + 1 === end) return checkFields(seq, partitionSeq, run, producedAt);
     return undefined;
   }
+}
+
+// Every message of a load-generator run carries the same run id: decode it once per run, not once
+// per message (a string allocation per message on the hot path).
+let lastRunBytes: Buffer = Buffer.alloc(0);
+let lastRun = '';
+
+function runText(b: Buffer, start: number, end: number): string {
+  const cached = lastRunBytes;
+  if (end - start === cached.length) {
+    let k = 0;
+    while (k < cached.length && b[start + k] === cached[k]) k++;
+    if (k === cached.length) return lastRun;
+  }
+  // A copy: the message's bytes are a view into a batch buffer that must not be kept alive.
+  lastRunBytes = Buffer.from(b.subarray(start, end));
+  lastRun = b.toString('utf8', start, end);
+  return lastRun;
 }
 
 const KEY_SEQ = Buffer.from('seq');

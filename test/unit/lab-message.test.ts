@@ -97,4 +97,21 @@ describe('the byte scanner for the load generator\'s own shape agrees with JSON.
     const input = Buffer.from('{"seq":1,"partitionSeq":2,"run":"a","producedAt":3,"run":"b","partitionSeq":5}');
     assert.deepEqual(parseLabMessage(input), { ok: true, message: { seq: 1, partitionSeq: 5, run: 'b', producedAt: 3 } });
   });
+
+  test('the run id is read right when it repeats, changes to another of the same length, and the bytes it came from are reused', () => {
+    const msg = (run: string) => Buffer.from(JSON.stringify({ ...good, run }));
+    const runs = ['run1', 'run1', 'run2', 'run1', 'r\u00e9n', 'r\u00e9n', 'abcd'];
+    assert.deepEqual(
+      runs.map((r) => {
+        const p = parseLabMessage(msg(r));
+        return p.ok ? p.message.run : p.reason;
+      }),
+      runs,
+    );
+    // The batch buffer a message lives in is reused by no one, but a caller may overwrite its own.
+    const b = msg('zzzz');
+    assert.equal((parseLabMessage(b) as { ok: true; message: { run: string } }).message.run, 'zzzz');
+    b.write('yyyy', b.indexOf('zzzz'));
+    assert.equal((parseLabMessage(b) as { ok: true; message: { run: string } }).message.run, 'yyyy', 'the cached run is compared with a copy of its bytes');
+  });
 });
