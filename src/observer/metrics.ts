@@ -77,6 +77,9 @@ export class ObserverMetrics {
       for (const v of groups())
         for (const m of v.members) g.set({ group: v.group, member: m.member, member_id: m.memberId, client_id: m.clientId, client_host: m.clientHost, instance_id: m.instanceId ?? '' }, 1);
     });
+    gauge('lab_group_member_colour', 'Always 1 per member: its colour slot on the dashboard (colour, two digits), kept while the member stays; distinct for up to 32 members.', ['group', 'member', 'colour'], (g) => {
+      for (const v of groups()) for (const m of v.members) g.set({ group: v.group, member: m.member, colour: String(m.colour).padStart(2, '0') }, 1);
+    });
     gauge('lab_group_member_assigned_partitions', 'Partitions of the topic the coordinator assigned to the member.', ['group', 'member'], (g) => {
       for (const v of groups()) for (const m of v.members) g.set({ group: v.group, member: m.member }, m.partitions.length);
     });

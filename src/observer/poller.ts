@@ -1,6 +1,7 @@
 import { buildGroupView, concernsTopic, type GroupView, type RawGroup, type TopicOffsets } from './group-view';
 import type { GroupListing } from './broker-admin';
 import type { PartitionReplicas } from './partition-replicas';
+import { MemberIdentities } from './member-identity';
 
 /** What the poller needs from Kafka; BrokerAdmin in production, a fake in unit tests. */
 export interface GroupSource {
@@ -53,6 +54,7 @@ export class GroupViews {
   private readonly keepDepartures: number;
   readonly status: ObserverStatus = { up: false, lastSuccessAt: null, lastError: null, failuresInARow: 0 };
   private polledOnce = false;
+  private readonly identities = new MemberIdentities();
 
   constructor(private readonly limits: { staleAfterMs: number; now?: () => number; keepDepartures?: number }) {
     this.now = limits.now ?? Date.now;
@@ -60,7 +62,8 @@ export class GroupViews {
   }
 
   /** A poll that answered. Returns the membership changes since the previous good picture. */
-  succeeded(views: GroupView[], replicas: PartitionReplicas[] = []): MembershipEvent[] {
+  succeeded(polled: GroupView[], replicas: PartitionReplicas[] = []): MembershipEvent[] {
+    const views = this.identities.apply(polled);
     const events = this.diff(views);
     this.view = views;
     this.replicaView = replicas;
