@@ -171,7 +171,7 @@ describe('the dashboard against a live Prometheus scraping a group through joins
     await caughtUp();
     const shown = new Map<string, Shown>();
     for (const q of instantQueries()) shown.set(key(q), { full: await query(q.expr), stripped: await query(withoutFallback(q.expr, rules).expr) });
-    const timeline = panel('Partition owner (coordinator)');
+    const timeline = panel("Partition owner, Kafka's view");
     const ownerSeries = await query(concreteExpr(timeline.targets![0].expr!, undefined, { group }));
     const view = await coordinator();
     assert.ok(view, `the observer reports ${group}`);
@@ -249,11 +249,11 @@ describe('the dashboard against a live Prometheus scraping a group through joins
 
     test('Members in the group: 1 member listed by the coordinator, 1 of our replicas ready', () => {
       assert.equal(one(stat('one member', 'Members in the group', 'members'), 'members'), 1);
-      assert.equal(one(stat('one member', 'Members in the group', 'our replicas ready'), 'ready'), 1);
+      assert.equal(one(stat('one member', 'Members in the group', 'our consumers ready'), 'ready'), 1);
     });
 
     test('Partitions per member (bar gauge): lab-consumer-1 has all 12', () => {
-      assert.deepEqual(stat('one member', 'Partitions per member (coordinator, now)', '{{member}}').stripped.map((s) => [s.metric.member, value(s)]), [['lab-consumer-1', PARTITIONS]]);
+      assert.deepEqual(stat('one member', "Partitions per member now", '{{colour}}~{{member}}').stripped.map((s) => [s.metric.member, value(s)]), [['lab-consumer-1', PARTITIONS]]);
     });
   });
 
@@ -274,7 +274,7 @@ describe('the dashboard against a live Prometheus scraping a group through joins
 
     test('Members in the group: 3 and 3 ready; Partitions without owner: 0 of 12, in green', () => {
       assert.equal(one(stat('three members', 'Members in the group', 'members'), 'members'), 3);
-      assert.equal(one(stat('three members', 'Members in the group', 'our replicas ready'), 'ready'), 3);
+      assert.equal(one(stat('three members', 'Members in the group', 'our consumers ready'), 'ready'), 3);
       // "without owner" has no series while every partition is owned: the fallback's 0 is what shows,
       // so the metric it counts is shown to exist by the total beside it.
       assert.deepEqual(stat('three members', 'Partitions without owner', 'without owner').stripped, []);
@@ -284,7 +284,7 @@ describe('the dashboard against a live Prometheus scraping a group through joins
     });
 
     test('Partitions per member (bar gauge): 4, 4 and 4, as the coordinator assigned them', () => {
-      const bars = stat('three members', 'Partitions per member (coordinator, now)', '{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
+      const bars = stat('three members', "Partitions per member now", '{{colour}}~{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
       assert.deepEqual(bars, [['lab-consumer-1', 4], ['lab-consumer-2', 4], ['lab-consumer-3', 4]]);
     });
 
@@ -333,11 +333,11 @@ describe('the dashboard against a live Prometheus scraping a group through joins
     test('Idle members: 1 member from the coordinator, 0 of our replicas; Members 4 with 3 replicas ready', () => {
       assert.equal(one(stat('idle member', 'Idle members', 'members'), 'idle members'), 1);
       // None of our replicas is idle: the record has no series without its fallback.
-      assert.deepEqual(stat('idle member', 'Idle members', 'our replicas').stripped, []);
-      assert.equal(value(stat('idle member', 'Idle members', 'our replicas').full[0]), 0);
+      assert.deepEqual(stat('idle member', 'Idle members', 'our consumers').stripped, []);
+      assert.equal(value(stat('idle member', 'Idle members', 'our consumers').full[0]), 0);
       assert.equal(one(stat('idle member', 'Members in the group', 'members'), 'members'), 4);
-      assert.equal(one(stat('idle member', 'Members in the group', 'our replicas ready'), 'ready'), 3);
-      const bars = stat('idle member', 'Partitions per member (coordinator, now)', '{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
+      assert.equal(one(stat('idle member', 'Members in the group', 'our consumers ready'), 'ready'), 3);
+      const bars = stat('idle member', "Partitions per member now", '{{colour}}~{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
       assert.deepEqual(bars, [['lab-consumer-1', 4], ['lab-consumer-2', 4], ['lab-consumer-3', 4], ['lab-idle', 0]]);
     });
 
@@ -383,9 +383,9 @@ describe('the dashboard against a live Prometheus scraping a group through joins
       assert.equal(shownAs('Duplicates in the time range', dup).color, colour('orange'));
       assert.equal(one(stat('after the kill', 'Messages lost (sequence gaps)', 'gaps'), 'gaps'), 0);
       assert.equal(one(stat('after the kill', 'Members in the group', 'members'), 'members'), 2);
-      assert.equal(one(stat('after the kill', 'Members in the group', 'our replicas ready'), 'ready'), 2);
+      assert.equal(one(stat('after the kill', 'Members in the group', 'our consumers ready'), 'ready'), 2);
       assert.equal(value(stat('after the kill', 'Partitions without owner', 'without owner').full[0]), 0);
-      const bars = stat('after the kill', 'Partitions per member (coordinator, now)', '{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
+      const bars = stat('after the kill', "Partitions per member now", '{{colour}}~{{member}}').stripped.map((s) => [s.metric.member, value(s)]).sort();
       assert.deepEqual(bars, [['lab-consumer-1', 6], ['lab-consumer-3', 6]]);
     });
   });
@@ -449,7 +449,7 @@ describe('the dashboard against a live Prometheus scraping a group through joins
 
     test('thawed: the split view is empty and the members are back to 2 with both replicas ready', () => {
       assert.equal(one(stat('thawed', 'Members in the group', 'members'), 'members'), 2);
-      assert.equal(one(stat('thawed', 'Members in the group', 'our replicas ready'), 'ready'), 2);
+      assert.equal(one(stat('thawed', 'Members in the group', 'our consumers ready'), 'ready'), 2);
     });
   });
 
@@ -502,7 +502,7 @@ describe('the dashboard against a live Prometheus scraping a group through joins
       const gd = grafanaData();
       const state = stat('three members', 'Group state', '{{state}} · {{protocol}} · {{assignor}}').stripped;
       assert.deepEqual(state.map((s) => gd.renderLegendFormat('{{state}} · {{protocol}} · {{assignor}}', s.metric)), ['Stable · classic · range']);
-      const age = one(stat('three members', 'View freshness', 'coordinator view age'), 'view age');
+      const age = one(stat('three members', 'View freshness', "Kafka's view age"), 'view age');
       assert.ok(age >= 0 && age < 5, `the coordinator's view is ${age} s old`);
       assert.equal(display(panel('View freshness').fieldConfig!.defaults as never, age).color, colour('green'));
       assert.equal(value(stat('three members', 'View freshness', 'alerts firing').full[0]), 0, 'a healthy group of three fires no alert');
@@ -585,8 +585,8 @@ describe('the dashboard against a live Prometheus scraping a group through joins
         assert.ok(p50.get(name)! > 0.001 && p50.get(name)! < 0.1 && p99.get(name)! >= p50.get(name)!, `${name} processing p50 ${p50.get(name)} s, p99 ${p99.get(name)} s`);
         assert.ok(e50.get(name)! > 0 && e50.get(name)! < 5 && e99.get(name)! >= e50.get(name)!, `${name} end-to-end p50 ${e50.get(name)} s, p99 ${e99.get(name)} s`);
       }
-      const [cpu, cpuGen] = await Promise.all(['A', 'B'].map((r) => rangeOf('CPU per replica', r)));
-      const [mem, memGen] = await Promise.all(['A', 'B'].map((r) => rangeOf('Memory per replica', r)));
+      const [cpu, cpuGen] = await Promise.all(['A', 'B'].map((r) => rangeOf('CPU per consumer', r)));
+      const [mem, memGen] = await Promise.all(['A', 'B'].map((r) => rangeOf('Memory per consumer', r)));
       for (const name of replicas) {
         const cores = byConsumer(cpu).get(name)!;
         const bytes = byConsumer(mem).get(name)!;
@@ -642,14 +642,14 @@ describe('the dashboard against a live Prometheus scraping a group through joins
       const queries = dashboardQueries(dashboard, undefined, { group });
       const annotation = (name: string) => queries.find((q) => q.where === `annotation "${name}"`)!;
       const members = async (name: string) => new Set((await run(annotation(name))).map((s) => s.metric.member));
-      const joined = await members('Member joined (coordinator)');
+      const joined = await members("Member joined (Kafka's view)");
       for (const m of ['lab-consumer-2', 'lab-consumer-3', 'lab-idle']) assert.ok(joined.has(m), `"${m} joined" is marked (${[...joined].join(', ')})`);
-      const left = await members('Member left (coordinator)');
+      const left = await members("Member left (Kafka's view)");
       for (const m of ['lab-consumer-2', 'lab-idle']) assert.ok(left.has(m), `"${m} left" is marked (${[...left].join(', ')})`);
     });
 
     test('ownership timeline: never two owners of a partition at any step, exactly one at every settled moment, the last step equal to the observer\'s owners', async () => {
-      const timeline = panel('Partition owner (coordinator)');
+      const timeline = panel("Partition owner, Kafka's view");
       const expr = concreteExpr(timeline.targets![0].expr!, undefined, { group });
       // Before Grafana's groupingToMatrix, which keeps one member per cell and so would hide a
       // partition owned twice.
@@ -680,9 +680,9 @@ describe('the dashboard against a live Prometheus scraping a group through joins
       assert.deepEqual(lastRow, new Map(view.partitions.map((p) => [p.partition, p.owner])));
     });
 
-    test('ownership timeline through Grafana\'s own transformations and mappings: partitions in numeric order, each member in the colour of its series', async () => {
-      const timeline = panel('Partition owner (coordinator)');
-      const perMember = panel('Partitions per member over time (coordinator)');
+    test('ownership timeline through Grafana\'s own transformations and mappings: partitions in numeric order, each member by name in the colour the observer keeps for it, the same as its series', async () => {
+      const timeline = panel("Partition owner, Kafka's view");
+      const perMember = panel('Partitions per member over time');
       const vars = { group };
       const ownerResult = await queryRange(concreteExpr(timeline.targets![0].expr!, undefined, vars));
       const [frame] = await transform(timeline.transformations as never, [tableFrame(ownerResult)]);
@@ -698,9 +698,11 @@ describe('the dashboard against a live Prometheus scraping a group through joins
             assert.deepEqual(shown, { text: 'no owner', color: '#F2495C' });
             continue;
           }
-          assert.equal(shown.text, v);
-          if (!cellColours.has(v)) cellColours.set(v, new Set());
-          cellColours.get(v)!.add(shown.color);
+          // The value carries the observer's colour slot; the viewer reads the name alone.
+          const name = /^\d\d~(.+)$/.exec(v)?.[1];
+          assert.equal(shown.text, name, v);
+          if (!cellColours.has(name!)) cellColours.set(name!, new Set());
+          cellColours.get(name!)!.add(shown.color);
         }
       }
       assert.deepEqual([...cellColours.keys()].sort(), ['lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3']);
