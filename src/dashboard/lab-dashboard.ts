@@ -10,6 +10,7 @@
 import { type Panel, DATASOURCE, layout } from './grafana';
 import { annotations } from './annotations';
 import { correctnessRow } from './rows/correctness';
+import { failoverRow } from './rows/failover';
 import { guideRow } from './rows/guide';
 import { lagRow } from './rows/lag';
 import { latencyRow } from './rows/latency';
@@ -22,7 +23,7 @@ import { throughputRow } from './rows/throughput';
 export const REFRESH_INTERVALS = ['5s', '10s', '30s', '1m', '5m'];
 
 function panels(): Panel[] {
-  return layout([guideRow, summaryRow, ownershipRow, throughputRow, lagRow, rebalancesRow, correctnessRow, latencyRow]);
+  return layout([guideRow, summaryRow, ownershipRow, failoverRow, throughputRow, lagRow, rebalancesRow, correctnessRow, latencyRow]);
 }
 
 export function labDashboard() {

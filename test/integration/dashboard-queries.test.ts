@@ -498,6 +498,38 @@ describe('the dashboard against a live Prometheus scraping a group through joins
   };
 
   describe('the other panels over the run', () => {
+    test('Brokers and failover with one broker: broker 1 leads every partition and coordinates the group at every step, every ISR full, 0 under-replicated, 0 off the preferred leader, a fresh view, no client restart', async () => {
+      const leaders = panel('Leader per partition over time');
+      const leaderSeries = await rangeOf('Leader per partition over time', 'A');
+      assert.deepEqual(leaderSeries.map((x) => Number(x.metric.partition)).sort((a, b) => a - b), ALL_PARTITIONS);
+      for (const x of leaderSeries) assert.deepEqual([...new Set(x.values.map(([, v]) => v))], ['1'], `partition ${x.metric.partition}: leaders over the run`);
+      // As a viewer reads it, through Grafana's transformations and mappings: "broker 1" in one colour.
+      const [frame] = await transform(leaders.transformations as never, [tableFrame(leaderSeries)]);
+      assert.deepEqual(frame.fields.slice(1).map((f) => f.name), ALL_PARTITIONS.map(String));
+      const cells = frame.fields.slice(1).flatMap((f) => (f.values as unknown[]).filter((v) => v !== '' && v !== null));
+      assert.ok(cells.length >= PARTITIONS * 10, `leader cells over the run (${cells.length})`);
+      assert.deepEqual([...new Set(cells.map((v) => JSON.stringify(display(leaders.fieldConfig!.defaults as never, v))))], [JSON.stringify({ text: 'broker 1', color: '#5794F2' })]);
+      assert.deepEqual(display(leaders.fieldConfig!.defaults as never, -1).text, 'no leader');
+
+      const coordinatorSeries = await rangeOf('Group coordinator over time', 'A');
+      assert.deepEqual(coordinatorSeries.map((x) => [x.metric.group, x.metric.broker]), [[group, '1']]);
+      assert.ok(coordinatorSeries[0].values.length >= 10, 'the coordinator has a value at every step');
+
+      const [isr, replicas] = await Promise.all(['A', 'B'].map((r) => rangeOf('In-sync replicas per partition', r)));
+      assert.deepEqual(isr.map((x) => Number(x.metric.partition)).sort((a, b) => a - b), ALL_PARTITIONS);
+      for (const x of isr) assert.deepEqual([...new Set(x.values.map(([, v]) => v))], ['1'], `partition ${x.metric.partition}: in-sync replicas`);
+      assert.deepEqual([...new Set(replicas[0].values.map(([, v]) => v))], ['1']);
+
+      for (const moment of ['three members', 'after the kill', 'drained']) {
+        assert.equal(one(stat(moment, 'Under-replicated / not on the preferred leader', 'under-replicated'), 'under-replicated'), 0, moment);
+        assert.equal(one(stat(moment, 'Under-replicated / not on the preferred leader', 'not on preferred leader'), 'not on preferred leader'), 0, moment);
+        const age = one(stat(moment, 'Observer: view age', 'view age'), 'view age');
+        assert.ok(age >= 0 && age < 5, `${moment}: view age ${age} s`);
+        assert.equal(one(stat(moment, 'Observer: view age', 'client restarts'), 'client restarts'), 0, moment);
+      }
+      assert.equal(display(panel('Under-replicated').fieldConfig!.defaults as never, 0).color, colour('green'));
+    });
+
     test('Group state (stat): "Stable · classic · range" with three members; View freshness: under 5 s in green, no alert firing', () => {
       const gd = grafanaData();
       const state = stat('three members', 'Group state', '{{state}} · {{protocol}} · {{assignor}}').stripped;
@@ -530,7 +562,7 @@ describe('the dashboard against a live Prometheus scraping a group through joins
     });
 
     test('Group state (timeline): the coordinator\'s states through Grafana\'s mappings, Stable in green at the end', async () => {
-      const p = panel('Group state (coordinator)');
+      const p = panel('Group state over time');
       const [frame] = await transform(p.transformations as never, [tableFrame(await queryRange(concreteExpr(p.targets![0].expr!, undefined, { group })))]);
       const column = frame.fields.find((f) => f.name === group);
       assert.ok(column, `a row for ${group}: ${frame.fields.map((f) => f.name).join(', ')}`);
@@ -541,13 +573,13 @@ describe('the dashboard against a live Prometheus scraping a group through joins
     });
 
     test('Rebalance callbacks and pause per replica: assigns for every replica, the paused one\'s partitions lost, eager pauses above 0', async () => {
-      const callbacks = await rangeOf('Rebalance callbacks per replica', 'A');
+      const callbacks = await rangeOf('Rebalance callbacks, our consumers', 'A');
       const total = (consumer: string, type: string) => callbacks.filter((s) => s.metric.consumer === consumer && s.metric.type === type).reduce((n, s) => n + s.values.reduce((m, [, v]) => m + Number(v), 0), 0);
       // lab-consumer-1: lab-consumer-2 and -3 joining, lab-idle joining and leaving, the kill, the pause, the rejoin.
       assert.ok(total('lab-consumer-1', 'assign') >= 5, `lab-consumer-1 assigned ${total('lab-consumer-1', 'assign')} times`);
       for (const c3 of ['lab-consumer-2', 'lab-consumer-3']) assert.ok(total(c3, 'assign') >= 1, `${c3} assigned`);
       assert.ok(total('lab-consumer-3', 'lost') >= 1, 'the paused lab-consumer-3 came back and counted its partitions as lost');
-      const pauses = await rangeOf('Rebalance pause per replica', 'A');
+      const pauses = await rangeOf('Rebalance pause per consumer', 'A');
       for (const name of ['lab-consumer-1', 'lab-consumer-3']) {
         const sum = pauses.filter((s) => s.metric.consumer === name).reduce((n, s) => n + s.values.reduce((m, [, v]) => m + Number(v), 0), 0);
         assert.ok(sum > 0, `${name}: eager rebalances paused it (${sum} s)`);

@@ -277,12 +277,14 @@ describe('partition order', () => {
   // Prometheus returns series in text order of their labels: 0, 1, 10, 11, 2, ... 9.
   const textOrder = Array.from({ length: 12 }, (_, i) => String(i)).sort();
 
-  test('the ownership timelines show partitions 0 to 11 in numeric order, after Grafana\'s own transformations', async () => {
+  test('the ownership and leader timelines show partitions 0 to 11 in numeric order, after Grafana\'s own transformations', async () => {
     const timelines = panels.filter((p) => p.type === 'state-timeline' && p.transformations?.some((t) => t.options.columnField === 'partition'));
-    assert.equal(timelines.length, 2);
+    assert.equal(timelines.length, 3);
     for (const p of timelines) {
       const valueField = p.transformations!.find((t) => t.id === 'groupingToMatrix')!.options.valueField as string;
-      const series: PromSeries[] = textOrder.map((partition) => ({ metric: { partition, [valueField]: `lab-consumer-${(Number(partition) % 3) + 1}` }, values: [[100, '1'], [102, '1']] }));
+      // The leader timeline's value is the query's value (a broker id), the others' a label.
+      const label = (partition: string) => (valueField === 'Value' ? {} : { [valueField]: `lab-consumer-${(Number(partition) % 3) + 1}` });
+      const series: PromSeries[] = textOrder.map((partition) => ({ metric: { partition, ...label(partition) }, values: [[100, '1'], [102, '1']] }));
       const [frame] = await transform(p.transformations as never, [tableFrame(series)]);
       assert.deepEqual(frame.fields.slice(1).map((f) => f.name), Array.from({ length: 12 }, (_, i) => String(i)), p.title);
       assert.equal(frame.fields[0].type, 'time');
