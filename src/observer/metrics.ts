@@ -70,6 +70,9 @@ export class ObserverMetrics {
     gauge('lab_topic_partition_replica_in_sync', 'One series per replica (broker = node id): 1 while in sync, 0 while it lags or its broker is down.', ['topic', 'partition', 'broker'], (g) => {
       for (const p of replicas()) for (const b of p.replicas) g.set({ topic, partition: String(p.partition), broker: String(b) }, p.isr.includes(b) ? 1 : 0);
     });
+    gauge('lab_group_assignment_generation', "Changes of the group's assignment (members, or who owns which partition) the observer saw since it first saw the group; starts at 0. Count them with changes(), which misses no first change.", ['group'], (g) => {
+      for (const a of poller.assignmentGenerations()) g.set({ group: a.group }, a.generation);
+    });
     gauge('lab_group_members', 'Members of the group, as the group coordinator lists them (any client, any machine).', ['group'], (g) => {
       for (const v of groups()) g.set({ group: v.group }, v.members.length);
     });
