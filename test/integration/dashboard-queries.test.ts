@@ -498,6 +498,33 @@ describe('the dashboard against a live Prometheus scraping a group through joins
   };
 
   describe('the other panels over the run', () => {
+    test('Members table: one row per member the observer lists, by name in its own colour, with its client id, host, partition count, lag of its partitions and when it joined', async () => {
+      const table = panel('Members, Kafka');
+      await caughtUp();
+      const view = (await coordinator())!;
+      const frames = await Promise.all(
+        table.targets!.map(async (t) => {
+          const result = await query(concreteExpr(t.expr!, undefined, { group }));
+          const frame = tableFrame(result.map((x) => ({ metric: x.metric, values: [x.value] })), t.refId);
+          frame.fields.find((f) => f.name === 'Value')!.name = `Value #${t.refId}`;
+          return frame;
+        }),
+      );
+      const [frame] = await transform(table.transformations as never, frames);
+      const gd = grafanaData();
+      const col = (n: string) => frame.fields.find((f) => gd.getFieldDisplayName(f, frame) === n)!.values as unknown[];
+      const mappings = table.fieldConfig!.overrides.find((o) => o.matcher.options === 'member')!.properties.find((x) => x.id === 'mappings')!.value;
+      const rows = col('member').map((v, i) => ({ shown: display({ mappings } as never, v), clientId: col('client id')[i], host: col('host')[i], partitions: col('partitions')[i], lag: col('lag')[i], joined: col('joined at')[i] as number }));
+      assert.deepEqual(rows.map((r) => r.shown.text).sort(), view.members.map((m) => m.member).sort(), 'one row per member, by name');
+      assert.equal(new Set(rows.map((r) => r.shown.color)).size, rows.length, 'each in its own colour');
+      for (const m of view.members as unknown as { member: string; clientId: string; clientHost: string; partitions: number[] }[]) {
+        const r = rows.find((x) => x.shown.text === m.member)!;
+        const lag = view.partitions.filter((p) => p.owner === m.member).reduce((n, p) => n + (p.lag ?? 0), 0);
+        assert.deepEqual([r.clientId, r.host, r.partitions, r.lag], [m.clientId, m.clientHost, m.partitions.length, lag], m.member);
+        assert.ok(r.joined > from * 1000 && r.joined <= Date.now(), `${m.member} joined at ${new Date(r.joined).toISOString()}, during the run`);
+      }
+    });
+
     test('Brokers and failover with one broker: broker 1 leads every partition and coordinates the group at every step, every ISR full, 0 under-replicated, 0 off the preferred leader, a fresh view, no client restart', async () => {
       const leaders = panel('Leader per partition over time');
       const leaderSeries = await rangeOf('Leader per partition over time', 'A');
