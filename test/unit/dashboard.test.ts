@@ -247,9 +247,10 @@ describe('member colours on the dashboard', () => {
     const at = 1_700_000_000;
     const frames = [
       byRef('A', names.map(([member, colour], i) => ({ metric: { member, colour, shown: `${colour}~${member}`, client_id: member.split('@')[0], client_host: `10.0.0.${i}` }, values: [[at, '1']] }))),
-      byRef('B', names.map(([member], i) => ({ metric: { member }, values: [[at, String(i % 3)]] }))),
-      byRef('C', names.map(([member], i) => ({ metric: { member }, values: [[at, String(10 * i)]] }))),
-      byRef('D', names.map(([member], i) => ({ metric: { member }, values: [[at, String((at - 60 * i) * 1000)]] }))),
+      // Each query evaluated a moment apart, as the test's Prometheus may: rows still merge by member.
+      byRef('B', names.map(([member], i) => ({ metric: { member }, values: [[at + 1, String(i % 3)]] }))),
+      byRef('C', names.map(([member], i) => ({ metric: { member }, values: [[at + 2, String(10 * i)]] }))),
+      byRef('D', names.map(([member], i) => ({ metric: { member }, values: [[at + 3, String((at - 60 * i) * 1000)]] }))),
     ];
     const [frame] = await transform(table.transformations as never, frames);
     const gd = (await import('../support/grafana-data')).grafanaData();

@@ -20,11 +20,13 @@ const memberTable: PanelSpec = {
     target('D', `1000 * max by (member) (lab_group_member_joined_timestamp_seconds{${OBS}})`, '', { instant: true, table: true }),
   ],
   transformations: [
+    // Without their Time column the four results merge on the member name alone, whenever each was evaluated.
+    { id: 'organize', options: { excludeByName: { Time: true }, includeByName: {}, indexByName: {}, renameByName: {} } },
     { id: 'merge', options: {} },
     {
       id: 'organize',
       options: {
-        excludeByName: { Time: true, member: true, colour: true, 'Value #A': true },
+        excludeByName: { member: true, colour: true, 'Value #A': true },
         includeByName: {},
         indexByName: { shown: 0, client_id: 1, client_host: 2, 'Value #B': 3, 'Value #C': 4, 'Value #D': 5 },
         renameByName: { shown: 'member', client_id: 'client id', client_host: 'host', 'Value #B': 'partitions', 'Value #C': 'lag', 'Value #D': 'joined at' },
