@@ -95,6 +95,7 @@ describe('the dashboard against a live Prometheus scraping a group through joins
   const topic = uniqueName('dashboard');
   const group = uniqueName('g');
   let from = 0;
+  let observerStartedAt = 0;
   let producer: ConsumerProcess;
   let observer: ConsumerProcess;
   const c: Record<'first' | 'second' | 'third', ConsumerProcess> = {} as never;
@@ -228,6 +229,7 @@ describe('the dashboard against a live Prometheus scraping a group through joins
       producer = await ConsumerProcess.start('producer', { KAFKA_TOPIC: topic, TOPIC_PARTITIONS: String(PARTITIONS), RATE: '200', LOG_LEVEL: 'info' }, 'loadgen');
       running.push(producer);
       await producer.waitReady();
+      observerStartedAt = Date.now();
       observer = await ConsumerProcess.start('observer', { KAFKA_TOPIC: topic, LOG_LEVEL: 'info' }, 'observer');
       running.push(observer);
       c.first = await startConsumer('lab-consumer-1');
@@ -521,8 +523,12 @@ describe('the dashboard against a live Prometheus scraping a group through joins
         const r = rows.find((x) => x.shown.text === m.member)!;
         const lag = view.partitions.filter((p) => p.owner === m.member).reduce((n, p) => n + (p.lag ?? 0), 0);
         assert.deepEqual([r.clientId, r.host, r.partitions, r.lag], [m.clientId, m.clientHost, m.partitions.length, lag], m.member);
-        assert.ok(r.joined > from * 1000 && r.joined <= Date.now(), `${m.member} joined at ${new Date(r.joined).toISOString()}, during the run`);
+        assert.ok(r.joined >= observerStartedAt && r.joined <= Date.now(), `${m.member} joined at ${new Date(r.joined).toISOString()}, after the observer started`);
       }
+      // The paused replica rejoined after it was thawed, with a new member id: a new joined-at.
+      const thawed = rows.find((x) => x.shown.text === 'lab-consumer-3');
+      assert.ok(thawed, 'the thawed replica is a member again');
+      assert.ok(thawed.joined > at('paused').at * 1000, `lab-consumer-3 rejoined at ${new Date(thawed.joined).toISOString()}, after the pause`);
     });
 
     test('Brokers and failover with one broker: broker 1 leads every partition and coordinates the group at every step, every ISR full, 0 under-replicated, 0 off the preferred leader, a fresh view, no client restart', async () => {
