@@ -8,7 +8,7 @@ export function annotations() {
   return [
     {
       ...base,
-      name: 'Member joined (coordinator)',
+      name: "Member joined (Kafka's view)",
       iconColor: 'green',
       // A member id the coordinator did not list one step earlier. Only while the observer was
       // up one step earlier, so an observer restart does not mark every member as new.
@@ -19,7 +19,7 @@ export function annotations() {
     },
     {
       ...base,
-      name: 'Member left (coordinator)',
+      name: "Member left (Kafka's view)",
       iconColor: 'purple',
       // Listed one step earlier, not now: a graceful leave at once, a kill once its session timed
       // out. Only while the observer is up now, so a stale view does not mark every member as gone.
@@ -30,7 +30,7 @@ export function annotations() {
     },
     {
       ...base,
-      name: 'Rebalance callbacks (our replicas)',
+      name: "Rebalance callbacks (our consumers' own report)",
       iconColor: 'orange',
       expr: `sum by (consumer, type) (${counted('lab_consumer_rebalance_events_total{type=~"assign|revoke|lost"}', '$__interval')}) > 0`,
       titleFormat: 'Rebalance: {{type}} on {{consumer}}',

@@ -2,7 +2,7 @@
  * A small typed builder for the Grafana 11.6 dashboard JSON this lab provisions: only the parts
  * we use, with the defaults every panel of the lab shares written once.
  */
-import { MEMBER_PALETTE, NO_OWNER_COLOUR, slotRules } from './member-colours';
+import { MEMBER_PALETTE, NO_OWNER_COLOUR, SLOT_PALETTE, slotPattern, slotRules } from './member-colours';
 
 export const DATASOURCE = { type: 'prometheus', uid: 'prometheus' } as const;
 
@@ -78,8 +78,11 @@ export function target(refId: string, expr: string, legendFormat: string, opts: 
 
 /** A dashboard row: its header and lines of panels, each line at most 24 columns wide. */
 export interface Section {
-  title: string;
+  /** null: panels without a row header (the guide at the top). */
+  title: string | null;
   lines: PanelSpec[][];
+  /** Folded when the dashboard opens: Grafana keeps a folded row's panels inside the row. */
+  collapsed?: boolean;
 }
 
 /**
@@ -91,20 +94,28 @@ export function layout(sections: Section[]): Panel[] {
   let id = 1;
   let y = 0;
   for (const section of sections) {
-    panels.push({ id: id++, type: 'row', title: section.title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
-    y += 1;
+    let into = panels;
+    const rowY = y;
+    if (section.title !== null) {
+      const row: Panel = { id: id++, type: 'row', title: section.title, collapsed: !!section.collapsed, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] };
+      panels.push(row);
+      if (section.collapsed) into = row.panels!;
+      y += 1;
+    }
     for (const line of section.lines) {
       const width = line.reduce((n, p) => n + p.w, 0);
       if (width > 24) throw new Error(`panels ${line.map((p) => p.title).join(', ')} are ${width} columns wide`);
       let x = 0;
       let height = 0;
       for (const { w, h, ...spec } of line) {
-        panels.push({ id: id++, datasource: DATASOURCE, ...spec, gridPos: { h, w, x, y } } as Panel);
+        into.push({ id: id++, datasource: DATASOURCE, ...spec, gridPos: { h, w, x, y } } as Panel);
         x += w;
         height = Math.max(height, h);
       }
       y += height;
     }
+    // A folded row takes one line; its panels keep the places they take when unfolded.
+    if (section.collapsed) y = rowY + 1;
   }
   return panels;
 }
@@ -128,6 +139,26 @@ export function memberValueMappings(emptyText: string, emptyColour: string = NO_
   const mappings: ValueMapping[] = [{ type: 'special', options: { match: 'empty', result: { text: emptyText, color: emptyColour, index: 0 } } }];
   slotRules().forEach((r, i) => mappings.push({ type: 'regex', options: { pattern: r.pattern, result: { color: r.colour, index: i + 1 } } }));
   return mappings;
+}
+
+/**
+ * Series named "NN~name" (legend "{{colour}}~{{member}}", NN the observer's colour slot): coloured
+ * by the slot, then displayed as the name alone. Overrides apply in order, so the colour rules
+ * match the slot before the last rule renames the series.
+ */
+export function slotColourOverrides(nameLabel = 'member'): Override[] {
+  return [
+    ...SLOT_PALETTE.map((colour, slot) => ({ matcher: { id: 'byRegexp' as const, options: slotPattern(slot) }, properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: colour } }] })),
+    { matcher: { id: 'byRegexp', options: '/^[0-9][0-9]~/' }, properties: [{ id: 'displayName', value: `\${__field.labels.${nameLabel}}` }] },
+  ];
+}
+
+/** Values "NN~name" (a label_join of colour and member): shown as the name, in the slot's colour. */
+export function slotValueMappings(emptyText: string, emptyColour: string = NO_OWNER_COLOUR): ValueMapping[] {
+  return [
+    { type: 'special', options: { match: 'empty', result: { text: emptyText, color: emptyColour, index: 0 } } },
+    ...SLOT_PALETTE.map((colour, slot): ValueMapping => ({ type: 'regex', options: { pattern: slotPattern(slot), result: { text: '$1', color: colour, index: slot + 1 } } })),
+  ];
 }
 
 /**

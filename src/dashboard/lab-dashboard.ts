@@ -2,13 +2,16 @@
  * The lab dashboard, as provisioned in grafana/dashboards/consumer-group-lab.json
  * (`npm run dashboard` writes it; a unit test fails when the file differs from this source).
  *
- * Two views side by side. The coordinator's (job "observer": what Kafka's group coordinator says,
- * for every member whatever its client) is the headline: who owns what, members, lag. Our
- * replicas' own view (job "consumer": rate, pause, duplicates, gaps, latency) sits beside it.
+ * Two views side by side. Kafka's view (every client) (job "observer": what the group coordinator
+ * says, for every member whatever its client) is the headline: who owns what, members, lag. Our
+ * consumers' own report (job "consumer": rate, pause, duplicates, gaps, latency) sits beside it.
+ * One file per row in rows/, in the order they appear; presets.ts holds the shared panel shapes.
  */
 import { type Panel, DATASOURCE, layout } from './grafana';
 import { annotations } from './annotations';
 import { correctnessRow } from './rows/correctness';
+import { failoverRow } from './rows/failover';
+import { guideRow } from './rows/guide';
 import { lagRow } from './rows/lag';
 import { latencyRow } from './rows/latency';
 import { ownershipRow } from './rows/ownership';
@@ -20,7 +23,7 @@ import { throughputRow } from './rows/throughput';
 export const REFRESH_INTERVALS = ['5s', '10s', '30s', '1m', '5m'];
 
 function panels(): Panel[] {
-  return layout([summaryRow, ownershipRow, throughputRow, lagRow, rebalancesRow, correctnessRow, latencyRow]);
+  return layout([guideRow, summaryRow, ownershipRow, failoverRow, throughputRow, lagRow, rebalancesRow, correctnessRow, latencyRow]);
 }
 
 export function labDashboard() {
@@ -28,7 +31,7 @@ export function labDashboard() {
     uid: 'consumer-group-lab',
     title: 'Consumer group lab',
     description:
-      'Scale the consumer with `docker compose up -d --scale consumer=N`, stop, kill and pause replicas, add kcat or a colleague\'s consumer, and watch Kafka share the partitions: the coordinator\'s view (who owns what, members, lag) for every client, and our replicas\' own view (rate, pause, duplicates, gaps, latency). Generated from src/dashboard/lab-dashboard.ts.',
+      'Scale the consumer with `docker compose up -d --scale consumer=N`, stop, kill and pause replicas, add kcat or a colleague\'s consumer, and watch Kafka share the partitions: Kafka\'s view (every client: who owns what, members, lag) and our consumers\' own report (rate, pause, duplicates, gaps, latency). Generated from src/dashboard/lab-dashboard.ts.',
     tags: ['kafka', 'consumer-group', 'lab'],
     timezone: 'browser',
     editable: true,

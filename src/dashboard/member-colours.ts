@@ -97,3 +97,40 @@ export function slotRules(): SlotRule[] {
   rules.push({ slot: SLOTS - 1, colour: MEMBER_PALETTE[SLOTS - 1], pattern: '/^/' });
   return rules;
 }
+
+/**
+ * Colours the observer hands out (lab_group_member_colour): a slot per member, kept while the
+ * member stays, distinct for up to 32 members whatever their names. Slots 0-15 are the name
+ * rule's colours, so lab-consumer-N (slot N-1 in both) looks the same in Kafka's view and in our
+ * consumers' own report; 16-31 are further non-red colours for everybody else.
+ */
+export const SLOT_PALETTE: readonly string[] = [
+  ...MEMBER_PALETTE,
+  '#393B79', // indigo
+  '#5254A3', // slate blue
+  '#6B6ECF', // periwinkle
+  '#9C9EDE', // light periwinkle
+  '#637939', // moss
+  '#8CA252', // leaf
+  '#B5CF6B', // lime
+  '#CEDB9C', // pale lime
+  '#8C6D31', // bronze
+  '#BD9E39', // mustard
+  '#E7BA52', // gold
+  '#E7CB94', // sand
+  '#7B4173', // plum
+  '#A55194', // magenta
+  '#CE6DBD', // orchid
+  '#DE9ED6', // light orchid
+];
+
+/** The slot as the observer writes it in the colour label: two digits. */
+export const slotLabel = (slot: number) => String(slot).padStart(2, '0');
+
+/**
+ * Panels showing Kafka's view carry the slot in front of the name, "07~alice" (PromQL's
+ * label_join or a legend "{{colour}}~{{member}}"); these rules colour by the slot and show the name.
+ */
+export function slotPattern(slot: number): string {
+  return `/^${slotLabel(slot)}~(.*)$/`;
+}

@@ -2,11 +2,20 @@
  * Panel presets the rows share: a stat, a time series with a series per member, an ownership
  * timeline, and the label selectors of the coordinator's view.
  */
-import { type FieldConfig, type PanelSpec, memberColourOverrides, memberValueMappings, partitionMatrix, target } from './grafana';
+import { type FieldConfig, type PanelSpec, type ValueMapping, memberColourOverrides, memberValueMappings, partitionMatrix, slotColourOverrides, target } from './grafana';
 
 export const G = 'group="$group"';
 /** The coordinator's view, as the group observer reports it. */
 export const OBS = `job="observer", ${G}`;
+
+/**
+ * Kafka's view of members with the colour slot the observer keeps for each (label colour): the
+ * expression must keep the group and member labels.
+ */
+export const coloured = (expr: string) => `(${expr}) * on (group, member) group_left (colour) max by (group, member, colour) (lab_group_member_colour{${OBS}})`;
+
+/** The same, as one "NN~name" label (shown) for panels whose values are members: the slot colours, the name shows. */
+export const colouredName = (expr: string, by: string) => `label_join(max by (${by}, member, colour) (${coloured(expr)}), "shown", "~", "colour", "member")`;
 
 export function stat(title: string, description: string, targets: PanelSpec['targets'], fieldDefaults: Record<string, unknown>, extra: Partial<PanelSpec> = {}): PanelSpec {
   return {
@@ -34,8 +43,8 @@ export function stat(title: string, description: string, targets: PanelSpec['tar
 export const thresholds = (...steps: [string, number | null][]) => ({ mode: 'absolute', steps: steps.map(([color, value]) => ({ color, value })) });
 
 /** A time series whose series are members, coloured by name. */
-export function memberSeries(title: string, description: string, targets: PanelSpec['targets'], custom: Record<string, unknown>, defaults: Record<string, unknown> = {}, extra: Partial<PanelSpec> & { moreOverrides?: FieldConfig['overrides']; legendCalcs?: string[] } = {}): PanelSpec {
-  const { moreOverrides = [], legendCalcs = ['lastNotNull'], ...rest } = extra;
+export function memberSeries(title: string, description: string, targets: PanelSpec['targets'], custom: Record<string, unknown>, defaults: Record<string, unknown> = {}, extra: Partial<PanelSpec> & { moreOverrides?: FieldConfig['overrides']; legendCalcs?: string[]; bySlot?: boolean } = {}): PanelSpec {
+  const { moreOverrides = [], legendCalcs = ['lastNotNull'], bySlot = false, ...rest } = extra;
   return {
     type: 'timeseries',
     title,
@@ -50,7 +59,7 @@ export function memberSeries(title: string, description: string, targets: PanelS
         custom: { drawStyle: 'line', lineInterpolation: 'linear', lineWidth: 1, fillOpacity: 0, showPoints: 'never', spanNulls: false, stacking: { mode: 'none', group: 'A' }, axisSoftMin: 0, ...custom },
         ...defaults,
       },
-      overrides: [...memberColourOverrides(), ...moreOverrides],
+      overrides: [...(bySlot ? slotColourOverrides() : memberColourOverrides()), ...moreOverrides],
     },
     options: { legend: { showLegend: true, displayMode: 'table', placement: 'right', calcs: legendCalcs }, tooltip: { mode: 'multi', sort: 'desc' } },
     ...rest,
@@ -60,7 +69,7 @@ export function memberSeries(title: string, description: string, targets: PanelS
 /** Events per query step, drawn as bars where something happened (and nothing where nothing did). */
 export const BARS = { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, barAlignment: 0 };
 
-export function ownershipTimeline(title: string, description: string, expr: string, valueField: string, emptyText: string, emptyColour?: string, noValue?: string): PanelSpec {
+export function ownershipTimeline(title: string, description: string, expr: string, valueField: string, emptyText: string, emptyColour?: string, noValue?: string, mappings?: ValueMapping[]): PanelSpec {
   return {
     type: 'state-timeline',
     title,
@@ -73,7 +82,7 @@ export function ownershipTimeline(title: string, description: string, expr: stri
       defaults: {
         color: { mode: 'fixed', fixedColor: 'text' },
         custom: { fillOpacity: 85, lineWidth: 0, hideFrom: { legend: false, tooltip: false, viz: false } },
-        mappings: memberValueMappings(emptyText, emptyColour),
+        mappings: mappings ?? memberValueMappings(emptyText, emptyColour),
         thresholds: thresholds(['text', null]),
         ...(noValue ? { noValue } : {}),
       },

@@ -44,6 +44,8 @@ export interface TopicOffsets {
 export interface MemberView {
   /** The readable name shown on the dashboard (see memberNames). */
   member: string;
+  /** The member's colour slot on the dashboard (see memberColours). */
+  colour: number;
   memberId: string;
   clientId: string;
   clientHost: string;
@@ -85,35 +87,98 @@ export function coordinatorIdOf(coordinator: string): number | null {
 
 const hostOf = (clientHost: string) => clientHost.replace(/^\//, '');
 
+/** What a name is derived from: the member's ids and host as the coordinator reports them. */
+type Nameable = Pick<RawMember, 'memberId' | 'clientId' | 'clientHost'>;
+
 /**
  * One readable, unique name per member. Our replicas use their replica name as client id, so the
  * name is the one their own metrics carry (`consumer` label) and panels can set the two views side
- * by side. Other clients often share a default client id (kcat's "rdkafka", "console-consumer"):
- * the host tells laptops apart, and a member-id prefix two members on one host.
+ * by side. Other clients often share a default client id (kcat's "rdkafka", Java's
+ * "consumer-<group>-1" on every laptop): the host tells laptops apart, and a member-id suffix two
+ * members on one host. `kept` holds the names of members seen before: they keep them, so a member
+ * already on screen is not renamed (which would draw a false "left" and "joined") when a second
+ * client with its client id arrives; only the newcomer is qualified.
  */
-export function memberNames(members: readonly RawMember[]): Map<string, string> {
+export function memberNames(members: readonly Nameable[], kept: ReadonlyMap<string, string> = new Map()): Map<string, string> {
   const names = new Map<string, string>();
-  const count = (key: (m: RawMember) => string) => {
+  const count = (key: (m: Nameable) => string) => {
     const seen = new Map<string, number>();
     for (const m of members) seen.set(key(m), (seen.get(key(m)) ?? 0) + 1);
     return seen;
   };
   const byClient = count((m) => m.clientId);
   const byClientHost = count((m) => `${m.clientId}@${hostOf(m.clientHost)}`);
+  const used = new Set<string>();
   for (const m of members) {
+    const name = kept.get(m.memberId);
+    if (name !== undefined) {
+      names.set(m.memberId, name);
+      used.add(name);
+    }
+  }
+  for (const m of members) {
+    if (names.has(m.memberId)) continue;
     const clientId = m.clientId || '(no client id)';
-    if (byClient.get(m.clientId) === 1) names.set(m.memberId, clientId);
-    else if (byClientHost.get(`${m.clientId}@${hostOf(m.clientHost)}`) === 1) names.set(m.memberId, `${clientId}@${hostOf(m.clientHost)}`);
-    else names.set(m.memberId, `${clientId}@${hostOf(m.clientHost)}#${m.memberId.slice(-6)}`);
+    const host = hostOf(m.clientHost);
+    const candidates: string[] = [];
+    if (byClient.get(m.clientId) === 1) candidates.push(clientId);
+    if (byClientHost.get(`${m.clientId}@${host}`) === 1) candidates.push(`${clientId}@${host}`);
+    candidates.push(`${clientId}@${host}#${m.memberId.slice(-6)}`);
+    let name = candidates.find((c) => !used.has(c));
+    // A client id that happens to spell another member's qualified name.
+    for (let i = 2; name === undefined; i++) if (!used.has(`${candidates.at(-1)}~${i}`)) name = `${candidates.at(-1)}~${i}`;
+    names.set(m.memberId, name);
+    used.add(name);
   }
   return names;
 }
 
+/** Colours a member can hold (the dashboard's palette); more members than this share colours. */
+export const COLOUR_SLOTS = 32;
+/** Our replicas' own panels colour lab-consumer-N by its name alone (slot N-1): the coordinator's view agrees when it can. */
+const REPLICA_NAME = /^lab-consumer-(\d+)$/;
+const REPLICA_SLOTS = 16;
+
+/**
+ * One colour slot per member, distinct while there are at most COLOUR_SLOTS members. `kept`
+ * colours stay: a member keeps its colour for as long as it stays in the group. lab-consumer-N
+ * takes slot N-1 when free, the colour its own metrics get by name; every other newcomer takes the
+ * highest free slot, so the low slots stay free for replicas that may still come.
+ */
+export function memberColours(names: ReadonlyMap<string, string>, kept: ReadonlyMap<string, number> = new Map()): Map<string, number> {
+  const colours = new Map<string, number>();
+  const taken = new Set<number>();
+  for (const [id, colour] of kept) {
+    if (!names.has(id) || taken.has(colour)) continue;
+    colours.set(id, colour);
+    taken.add(colour);
+  }
+  const newcomers = [...names].filter(([id]) => !colours.has(id));
+  for (const [id, name] of newcomers) {
+    const n = Number(REPLICA_NAME.exec(name)?.[1] ?? 0);
+    if (n >= 1 && n <= REPLICA_SLOTS && !taken.has(n - 1)) {
+      colours.set(id, n - 1);
+      taken.add(n - 1);
+    }
+  }
+  for (const [id, name] of newcomers) {
+    if (colours.has(id)) continue;
+    let slot = -1;
+    for (let s = COLOUR_SLOTS - 1; s >= 0 && slot < 0; s--) if (!taken.has(s)) slot = s;
+    if (slot < 0) slot = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % COLOUR_SLOTS;
+    colours.set(id, slot);
+    taken.add(slot);
+  }
+  return colours;
+}
+
 export function buildGroupView(raw: RawGroup, topic: TopicOffsets): GroupView {
   const names = memberNames(raw.members);
+  const colours = memberColours(names);
   const members: MemberView[] = raw.members
     .map((m) => ({
       member: names.get(m.memberId)!,
+      colour: colours.get(m.memberId)!,
       memberId: m.memberId,
       clientId: m.clientId,
       clientHost: hostOf(m.clientHost),

@@ -70,12 +70,18 @@ export class ObserverMetrics {
     gauge('lab_topic_partition_replica_in_sync', 'One series per replica (broker = node id): 1 while in sync, 0 while it lags or its broker is down.', ['topic', 'partition', 'broker'], (g) => {
       for (const p of replicas()) for (const b of p.replicas) g.set({ topic, partition: String(p.partition), broker: String(b) }, p.isr.includes(b) ? 1 : 0);
     });
+    gauge('lab_group_assignment_generation', "Changes of the group's assignment (members, or who owns which partition) the observer saw since it first saw the group; starts at 0. Count them with changes(), which misses no first change.", ['group'], (g) => {
+      for (const a of poller.assignmentGenerations()) g.set({ group: a.group }, a.generation);
+    });
     gauge('lab_group_members', 'Members of the group, as the group coordinator lists them (any client, any machine).', ['group'], (g) => {
       for (const v of groups()) g.set({ group: v.group }, v.members.length);
     });
     gauge('lab_group_member_info', 'Always 1 per member; member is the readable name (the client id when unique in the group).', ['group', 'member', 'member_id', 'client_id', 'client_host', 'instance_id'], (g) => {
       for (const v of groups())
         for (const m of v.members) g.set({ group: v.group, member: m.member, member_id: m.memberId, client_id: m.clientId, client_host: m.clientHost, instance_id: m.instanceId ?? '' }, 1);
+    });
+    gauge('lab_group_member_colour', 'Always 1 per member: its colour slot on the dashboard (colour, two digits), kept while the member stays; distinct for up to 32 members.', ['group', 'member', 'colour'], (g) => {
+      for (const v of groups()) for (const m of v.members) g.set({ group: v.group, member: m.member, colour: String(m.colour).padStart(2, '0') }, 1);
     });
     gauge('lab_group_member_assigned_partitions', 'Partitions of the topic the coordinator assigned to the member.', ['group', 'member'], (g) => {
       for (const v of groups()) for (const m of v.members) g.set({ group: v.group, member: m.member }, m.partitions.length);

@@ -1,6 +1,7 @@
 import { buildGroupView, concernsTopic, type GroupView, type RawGroup, type TopicOffsets } from './group-view';
 import type { GroupListing } from './broker-admin';
 import type { PartitionReplicas } from './partition-replicas';
+import { MemberIdentities } from './member-identity';
 
 /** What the poller needs from Kafka; BrokerAdmin in production, a fake in unit tests. */
 export interface GroupSource {
@@ -53,6 +54,8 @@ export class GroupViews {
   private readonly keepDepartures: number;
   readonly status: ObserverStatus = { up: false, lastSuccessAt: null, lastError: null, failuresInARow: 0 };
   private polledOnce = false;
+  private readonly identities = new MemberIdentities();
+  private readonly assignments = new Map<string, { key: string; generation: number }>();
 
   constructor(private readonly limits: { staleAfterMs: number; now?: () => number; keepDepartures?: number }) {
     this.now = limits.now ?? Date.now;
@@ -60,8 +63,10 @@ export class GroupViews {
   }
 
   /** A poll that answered. Returns the membership changes since the previous good picture. */
-  succeeded(views: GroupView[], replicas: PartitionReplicas[] = []): MembershipEvent[] {
+  succeeded(polled: GroupView[], replicas: PartitionReplicas[] = []): MembershipEvent[] {
+    const views = this.identities.apply(polled);
     const events = this.diff(views);
+    this.countAssignments(views);
     this.view = views;
     this.replicaView = replicas;
     this.status.up = true;
@@ -92,6 +97,25 @@ export class GroupViews {
   private fresh(): boolean {
     const { up, lastSuccessAt } = this.status;
     return up || (lastSuccessAt !== null && this.now() - lastSuccessAt <= this.limits.staleAfterMs);
+  }
+
+  /**
+   * How many times the coordinator's assignment (who is in the group, who owns which partition)
+   * changed since the observer first saw each group: a rebalance as every client lives it, not
+   * only our consumers. The admin API does not report the group's generation, so this counts what
+   * the polls see: one rebalance may count twice (cooperative rebalances revoke, then assign).
+   */
+  assignmentGenerations(): { group: string; generation: number }[] {
+    return this.groups().map((g) => ({ group: g.group, generation: this.assignments.get(g.group)?.generation ?? 0 }));
+  }
+
+  private countAssignments(views: GroupView[]): void {
+    for (const g of views) {
+      const key = g.members.map((m) => `${m.memberId}:${m.partitions.join(',')}`).sort().join(' ');
+      const before = this.assignments.get(g.group);
+      if (!before) this.assignments.set(g.group, { key, generation: 0 });
+      else if (before.key !== key) this.assignments.set(g.group, { key, generation: before.generation + 1 });
+    }
   }
 
   /** Members present now, with the time each was first seen. */

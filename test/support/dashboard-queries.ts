@@ -31,6 +31,7 @@ export interface Panel {
   transformations?: { id: string; options: Record<string, unknown> }[];
   fieldConfig?: { defaults: Record<string, unknown>; overrides: { matcher: { id: string; options: unknown }; properties: { id: string; value: unknown }[] }[] };
   options?: Record<string, unknown>;
+  collapsed?: boolean;
   /** Only rows have nested panels, and only when collapsed. */
   panels?: Panel[];
 }

@@ -46,14 +46,14 @@ export interface PromSeries {
  * panel: one frame with Time, one column per label (sorted by name) and Value, rows series after
  * series, then sorted by time (transformDFToTable in @grafana/prometheus does this).
  */
-export function tableFrame(result: PromSeries[]): DataFrame {
+export function tableFrame(result: PromSeries[], refId = 'A'): DataFrame {
   const gd = grafanaData();
   const labels = [...new Set(result.flatMap((s) => Object.keys(s.metric).filter((k) => k !== '__name__')))].sort();
   const rows: { t: number; labels: Record<string, string>; v: number }[] = [];
   for (const s of result) for (const [t, v] of s.values) rows.push({ t: t * 1000, labels: s.metric, v: Number(v) });
   rows.sort((a, b) => a.t - b.t); // stable: equal times keep series order
   return gd.toDataFrame({
-    refId: 'A',
+    refId,
     fields: [
       { name: 'Time', type: gd.FieldType.time, values: rows.map((r) => r.t) },
       ...labels.map((l) => ({ name: l, type: gd.FieldType.string, values: rows.map((r) => r.labels[l] ?? '') })),
@@ -95,8 +95,10 @@ export function seriesColours(fieldConfig: GrafanaData.FieldConfigSource, frames
   const t = theme();
   const registry = new gd.FieldConfigOptionsRegistry(() => [
     { id: 'color', path: 'color', name: 'Color', process: gd.identityOverrideProcessor, shouldApply: () => true, override: null as never, editor: null as never },
+    // Grafana registers the display name with expandTemplateVars (its standard field options).
+    { id: 'displayName', path: 'displayName', name: 'Display name', process: gd.displayNameOverrideProcessor, settings: { expandTemplateVars: true }, shouldApply: () => true, override: null as never, editor: null as never },
   ]);
-  const out = gd.applyFieldOverrides({ data: frames, fieldConfig, replaceVariables: (s: string) => s, theme: t, fieldConfigRegistry: registry });
+  const out = gd.applyFieldOverrides({ data: frames, fieldConfig, replaceVariables: fieldLabelVariables, theme: t, fieldConfigRegistry: registry });
   const colours = new Map<string, string>();
   for (const frame of out) {
     for (const field of frame.fields.filter((f) => f.type === gd.FieldType.number)) {
@@ -104,4 +106,13 @@ export function seriesColours(fieldConfig: GrafanaData.FieldConfigSource, frames
     }
   }
   return colours;
+}
+
+/**
+ * The one template Grafana's variable service expands that our overrides use: ${__field.labels.X},
+ * read from the field the override is applied to (Grafana hands it over as scopedVars.__dataContext).
+ */
+function fieldLabelVariables(value: string, scopedVars?: GrafanaData.ScopedVars): string {
+  const field = (scopedVars?.__dataContext?.value as { field?: GrafanaData.Field } | undefined)?.field;
+  return value.replace(/\$\{__field\.labels\.(\w+)\}/g, (_, label: string) => field?.labels?.[label] ?? '');
 }

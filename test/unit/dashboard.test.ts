@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { labDashboardJson } from '../../src/dashboard/lab-dashboard';
-import { MEMBER_PALETTE, memberColour, memberColourSlot } from '../../src/dashboard/member-colours';
+import { SLOT_PALETTE, memberColour, memberColourSlot, slotLabel } from '../../src/dashboard/member-colours';
+import { memberColours, memberNames } from '../../src/observer/group-view';
 import { display, seriesColours, seriesFrames, tableFrame, transform, type PromSeries } from '../support/grafana-data';
 import {
   DASHBOARD_FILE,
@@ -14,6 +15,7 @@ import {
   loadDashboard,
   provisionedDatasourceUid,
   type Dashboard,
+  type Panel,
 } from '../support/dashboard-queries';
 
 describe('the provisioned Grafana dashboard', () => {
@@ -38,9 +40,9 @@ describe('the provisioned Grafana dashboard', () => {
     assert.ok(offered.includes(dashboard.refresh), `the default refresh ${dashboard.refresh} is one of ${offered.join(', ')}`);
   });
 
-  test('every panel that is not a row has a description and at least one PromQL query', () => {
+  test('every panel that is not a row or text has a description and at least one PromQL query', () => {
     const queryless = allPanels(dashboard)
-      .filter((p) => p.type !== 'row')
+      .filter((p) => p.type !== 'row' && p.type !== 'text')
       .filter((p) => !(p.targets ?? []).some((t) => typeof t.expr === 'string' && t.expr.trim() !== ''));
     assert.deepEqual(queryless.map((p) => `${p.id} ${p.title}`), []);
     const undescribed = allPanels(dashboard).filter((p) => p.type !== 'row' && !p.description?.trim());
@@ -51,7 +53,7 @@ describe('the provisioned Grafana dashboard', () => {
     const uid = provisionedDatasourceUid();
     assert.equal(uid, 'prometheus');
     const wrong: string[] = [];
-    for (const p of allPanels(dashboard).filter((p) => p.type !== 'row')) {
+    for (const p of allPanels(dashboard).filter((p) => p.type !== 'row' && p.type !== 'text')) {
       if (p.datasource?.uid !== uid || p.datasource?.type !== 'prometheus') wrong.push(`panel ${p.id} ${JSON.stringify(p.datasource)}`);
       for (const t of p.targets ?? []) if (t.datasource && t.datasource.uid !== uid) wrong.push(`panel ${p.id} target ${t.refId} ${JSON.stringify(t.datasource)}`);
     }
@@ -61,6 +63,31 @@ describe('the provisioned Grafana dashboard', () => {
       if (!a.expr?.trim()) wrong.push(`annotation ${a.name} has no expr`);
     }
     assert.deepEqual(wrong, []);
+  });
+
+  test('the top of the dashboard says which lab step is which panel, naming only panels that exist', () => {
+    const [guide] = dashboard.panels;
+    assert.equal(guide.type, 'text');
+    assert.equal(guide.gridPos!.y, 0);
+    const content = (guide.options as { content: string }).content;
+    for (const step of ['1.', '2-3.', '4.', 'Question 1', 'Question 2']) assert.ok(content.includes(`| ${step}`), step);
+    const named = [...content.matchAll(/(?<!\*)\*([^*|]+)\*(?!\*)/g)].map((m) => m[1].trim());
+    assert.ok(named.length >= 10, named.join(', '));
+    const titles = allPanels(dashboard).map((p) => p.title);
+    const missing = named.filter((n) => !titles.some((t) => t.startsWith(n) || t.includes(`${n}:`) || t.startsWith(`${n},`)));
+    assert.deepEqual(missing, []);
+  });
+
+  test('Kafka\'s view and our consumers\' own report are named so on every panel; diagnostics are folded, at the bottom', () => {
+    const texts = [...allPanels(dashboard).map((p) => p.title), ...allPanels(dashboard).flatMap((p) => (p.targets ?? []).map((t) => t.legendFormat ?? '')), ...dashboard.annotations.list.map((a) => a.name)];
+    assert.deepEqual(texts.filter((t) => /\(coordinator|our replicas|per replica/.test(t)), []);
+    assert.ok(allPanels(dashboard).filter((p) => /Kafka's view \(every client\)/.test(p.title)).length >= 6);
+    assert.ok(allPanels(dashboard).filter((p) => /our consumers' own report/i.test(p.title)).length >= 3);
+    const last = dashboard.panels.at(-1)!;
+    assert.equal(last.type, 'row');
+    assert.match(last.title, /^Diagnostics/);
+    assert.equal(last.collapsed, true);
+    assert.ok((last.panels ?? []).length >= 4, 'the folded row holds its panels');
   });
 
   test('panel ids are unique and panels do not overlap', () => {
@@ -106,6 +133,15 @@ describe('the provisioned Grafana dashboard', () => {
   });
 });
 
+/**
+ * A workshop's members as Kafka lists them, in joining order: names without a number, Java's
+ * default client id on two laptops, two kcats (one client id), then our replicas.
+ */
+const WORKSHOP_NAMES = [
+  'alice', 'bob', 'anna', 'ben', 'carol', 'chen', 'dave', 'dmitri', 'eve', 'fatima',
+  'consumer-lab-group-1', 'consumer-lab-group-1', 'rdkafka', 'rdkafka', 'python-laptop', 'go-client',
+  'lab-consumer-1', 'lab-consumer-2', 'lab-consumer-3', 'lab-consumer-4',
+];
 /** Members a workshop shows: our replicas 1-16, a colleague's laptop, kcat, a Java client, a host-qualified name. */
 const MEMBERS = [...Array.from({ length: 16 }, (_, i) => `lab-consumer-${i + 1}`), 'alice', 'bob', 'rdkafka', 'rdkafka@laptop-7', 'consumer-lab-group-1', 'kcat'];
 const RED_HUES = (hex: string) => {
@@ -123,36 +159,71 @@ const RED_HUES = (hex: string) => {
 describe('member colours on the dashboard', () => {
   const dashboard: Dashboard = loadDashboard();
   const panels = allPanels(dashboard);
-  const memberTimelines = panels.filter((p) => p.type === 'state-timeline' && p.transformations?.some((t) => t.id === 'groupingToMatrix' && t.options.columnField === 'partition'));
-  const memberSeriesPanels = panels.filter((p) => (p.type === 'timeseries' || p.type === 'bargauge') && (p.targets ?? []).some((t) => /^\{\{(member|consumer)\}\}/.test(t.legendFormat ?? '')));
+  const timelines = panels.filter((p) => p.type === 'state-timeline' && p.transformations?.some((t) => t.id === 'groupingToMatrix' && t.options.columnField === 'partition'));
+  const valueField = (p: Panel) => p.transformations!.find((t) => t.id === 'groupingToMatrix')!.options.valueField as string;
+  // Kafka's view: the observer's colour slot travels with the member ("07~alice").
+  const kafkaTimelines = timelines.filter((p) => valueField(p) === 'shown');
+  const replicaTimelines = timelines.filter((p) => valueField(p) === 'consumer');
+  const legendOf = (p: Panel) => (p.targets ?? []).find((t) => /^\{\{(member|consumer|colour)\}\}/.test(t.legendFormat ?? ''))?.legendFormat;
+  const slotSeriesPanels = panels.filter((p) => legendOf(p)?.startsWith('{{colour}}~{{member}}'));
+  const nameSeriesPanels = panels.filter((p) => (p.type === 'timeseries' || p.type === 'bargauge') && /^\{\{(member|consumer)\}\}/.test(legendOf(p) ?? ''));
 
-  test('16 replicas get 16 different colours, none of them red', () => {
+  /** What the observer hands out for a workshop's members, joining in this order (its own code). */
+  function observerColours(names: string[]): Map<string, string> {
+    const members = names.map((n, i) => ({ memberId: `m${i}`, clientId: n, clientHost: `/10.0.0.${i}` }));
+    const named = memberNames(members);
+    const slots = memberColours(named);
+    return new Map(members.map((m) => [named.get(m.memberId)!, slotLabel(slots.get(m.memberId)!)]));
+  }
+  const WORKSHOP = observerColours(WORKSHOP_NAMES);
+
+  test('16 replicas get 16 different colours by name, none of them red', () => {
     const colours = MEMBERS.slice(0, 16).map(memberColour);
     assert.equal(new Set(colours).size, 16);
-    assert.deepEqual(MEMBER_PALETTE.filter(RED_HUES), []);
+    assert.deepEqual(SLOT_PALETTE.filter(RED_HUES), []);
+    assert.equal(new Set(SLOT_PALETTE).size, SLOT_PALETTE.length);
     // Foreign names never take replicas 1-8's colours, the ones a workshop uses most.
     for (const name of ['alice', 'bob', 'rdkafka', 'kcat', 'rdkafka@laptop']) assert.ok(memberColourSlot(name) >= 8, name);
   });
 
-  test('both ownership timelines colour each member by name through Grafana\'s value mappings, "no owner" in red', () => {
-    assert.equal(memberTimelines.length, 2);
-    for (const p of memberTimelines) {
-      for (const name of MEMBERS) {
-        const shown = display(p.fieldConfig!.defaults, name);
-        assert.deepEqual(shown, { text: name, color: memberColour(name) }, `${p.title}: ${name}`);
-      }
+  test(`Kafka's ownership timeline shows ${WORKSHOP_NAMES.length} arbitrary members by name in ${WORKSHOP_NAMES.length} different colours, through Grafana's value mappings; "no owner" in red`, () => {
+    assert.equal(kafkaTimelines.length, 1);
+    const [p] = kafkaTimelines;
+    const seen = new Set<string>();
+    for (const [name, slot] of WORKSHOP) {
+      const shown = display(p.fieldConfig!.defaults as never, `${slot}~${name}`);
+      assert.equal(shown.text, name);
+      assert.equal(shown.color, SLOT_PALETTE[Number(slot)], name);
+      seen.add(shown.color);
     }
-    const owner = memberTimelines.find((p) => p.title.startsWith('Partition owner'))!;
-    assert.deepEqual(display(owner.fieldConfig!.defaults, ''), { text: 'no owner', color: '#F2495C' });
-    assert.equal((owner.options!.legend as { showLegend: boolean }).showLegend, true, 'the timeline legend names each colour');
+    assert.equal(seen.size, WORKSHOP.size);
+    assert.deepEqual(display(p.fieldConfig!.defaults as never, ''), { text: 'no owner', color: '#F2495C' });
+    assert.equal((p.options!.legend as { showLegend: boolean }).showLegend, true, 'the timeline legend names each colour');
   });
 
-  test('every panel with a series per member gives it the same colour as the timelines, whatever the series order', () => {
-    assert.ok(memberSeriesPanels.length >= 8, memberSeriesPanels.map((p) => p.title).join(', '));
-    for (const p of memberSeriesPanels) {
-      const legend = p.targets!.find((t) => /^\{\{(member|consumer)\}\}/.test(t.legendFormat ?? ''))!.legendFormat!;
+  test('lab-consumer-N looks the same in Kafka\'s view and in our consumers\' own report (split view, per-consumer panels)', () => {
+    for (let n = 1; n <= 16; n++) assert.equal(SLOT_PALETTE[Number(WORKSHOP.get(`lab-consumer-${n}`) ?? slotLabel(n - 1))], memberColour(`lab-consumer-${n}`));
+    assert.equal(replicaTimelines.length, 1);
+    for (const name of MEMBERS) assert.deepEqual(display(replicaTimelines[0].fieldConfig!.defaults as never, name), { text: name, color: memberColour(name) }, name);
+  });
+
+  test(`every panel of Kafka's view with a series per member shows each of ${WORKSHOP_NAMES.length} members by its name alone, in its own colour, whatever the series order`, () => {
+    assert.ok(slotSeriesPanels.length >= 3, slotSeriesPanels.map((p) => p.title).join(', '));
+    for (const p of slotSeriesPanels) {
+      for (const order of [[...WORKSHOP], [...WORKSHOP].reverse()]) {
+        const series: PromSeries[] = order.map(([member, colour]) => ({ metric: { member, colour }, values: [[1, '1']] }));
+        const colours = seriesColours(p.fieldConfig as never, seriesFrames(series, legendOf(p)!));
+        for (const [name, slot] of order) assert.equal(colours.get(name), SLOT_PALETTE[Number(slot)], `${p.title}: ${name}`);
+        assert.equal(new Set(colours.values()).size, WORKSHOP.size, p.title);
+      }
+    }
+  });
+
+  test('every panel of our consumers\' own report with a series per consumer colours it by name, whatever the series order', () => {
+    assert.ok(nameSeriesPanels.length >= 5, nameSeriesPanels.map((p) => p.title).join(', '));
+    for (const p of nameSeriesPanels) {
+      const legend = legendOf(p)!;
       const label = /^\{\{(\w+)\}\}/.exec(legend)![1];
-      // Reversed order too: a colour that came from the series position would move.
       for (const order of [MEMBERS, [...MEMBERS].reverse()]) {
         const series: PromSeries[] = order.map((name) => ({ metric: { [label]: name, type: 'assign' }, values: [[1, '1']] }));
         const colours = seriesColours(p.fieldConfig as never, seriesFrames(series, legend));
@@ -163,6 +234,42 @@ describe('member colours on the dashboard', () => {
       }
     }
   });
+
+  test('the member table lists each member once with its name in its colour, client id, host, partitions, lag and joined-at, after Grafana\'s merge', async () => {
+    const table = panels.find((p) => p.type === 'table' && p.title.startsWith('Members'))!;
+    const byRef = (refId: string, rows: PromSeries[]) => {
+      const frame = tableFrame(rows, refId);
+      // Grafana's Prometheus data source names the value column per query when a panel has several.
+      frame.fields.find((f) => f.name === 'Value')!.name = `Value #${refId}`;
+      return frame;
+    };
+    const names = [...WORKSHOP];
+    const at = 1_700_000_000;
+    const frames = [
+      byRef('A', names.map(([member, colour], i) => ({ metric: { member, colour, shown: `${colour}~${member}`, client_id: member.split('@')[0], client_host: `10.0.0.${i}` }, values: [[at, '1']] }))),
+      // Each query evaluated a moment apart, as the test's Prometheus may: rows still merge by member.
+      byRef('B', names.map(([member], i) => ({ metric: { member }, values: [[at + 1, String(i % 3)]] }))),
+      byRef('C', names.map(([member], i) => ({ metric: { member }, values: [[at + 2, String(10 * i)]] }))),
+      byRef('D', names.map(([member], i) => ({ metric: { member }, values: [[at + 3, String((at - 60 * i) * 1000)]] }))),
+    ];
+    const [frame] = await transform(table.transformations as never, frames);
+    const gd = (await import('../support/grafana-data')).grafanaData();
+    assert.deepEqual(frame.fields.map((f) => gd.getFieldDisplayName(f, frame)), ['member', 'client id', 'host', 'partitions', 'lag', 'joined at']);
+    assert.equal(frame.length, names.length, 'one row per member');
+    const col = (n: string) => frame.fields.find((f) => gd.getFieldDisplayName(f, frame) === n)!;
+    const memberOverride = table.fieldConfig!.overrides.find((o) => o.matcher.options === 'member')!;
+    const mappings = memberOverride.properties.find((x) => x.id === 'mappings')!.value;
+    const seen = new Set<string>();
+    for (let row = 0; row < frame.length; row++) {
+      const i = names.findIndex(([, colour]) => col('member').values[row].startsWith(`${colour}~`));
+      const [name, slot] = names[i];
+      const shown = display({ mappings } as never, col('member').values[row]);
+      assert.deepEqual(shown, { text: name, color: SLOT_PALETTE[Number(slot)] });
+      seen.add(shown.color);
+      assert.deepEqual([col('host').values[row], col('partitions').values[row], col('lag').values[row], col('joined at').values[row]], [`10.0.0.${i}`, i % 3, 10 * i, (at - 60 * i) * 1000], name);
+    }
+    assert.equal(seen.size, names.length);
+  });
 });
 
 describe('partition order', () => {
@@ -171,12 +278,14 @@ describe('partition order', () => {
   // Prometheus returns series in text order of their labels: 0, 1, 10, 11, 2, ... 9.
   const textOrder = Array.from({ length: 12 }, (_, i) => String(i)).sort();
 
-  test('the ownership timelines show partitions 0 to 11 in numeric order, after Grafana\'s own transformations', async () => {
+  test('the ownership and leader timelines show partitions 0 to 11 in numeric order, after Grafana\'s own transformations', async () => {
     const timelines = panels.filter((p) => p.type === 'state-timeline' && p.transformations?.some((t) => t.options.columnField === 'partition'));
-    assert.equal(timelines.length, 2);
+    assert.equal(timelines.length, 3);
     for (const p of timelines) {
       const valueField = p.transformations!.find((t) => t.id === 'groupingToMatrix')!.options.valueField as string;
-      const series: PromSeries[] = textOrder.map((partition) => ({ metric: { partition, [valueField]: `lab-consumer-${(Number(partition) % 3) + 1}` }, values: [[100, '1'], [102, '1']] }));
+      // The leader timeline's value is the query's value (a broker id), the others' a label.
+      const label = (partition: string) => (valueField === 'Value' ? {} : { [valueField]: `lab-consumer-${(Number(partition) % 3) + 1}` });
+      const series: PromSeries[] = textOrder.map((partition) => ({ metric: { partition, ...label(partition) }, values: [[100, '1'], [102, '1']] }));
       const [frame] = await transform(p.transformations as never, [tableFrame(series)]);
       assert.deepEqual(frame.fields.slice(1).map((f) => f.name), Array.from({ length: 12 }, (_, i) => String(i)), p.title);
       assert.equal(frame.fields[0].type, 'time');

@@ -4,7 +4,7 @@ import { counted, duplicatesPerPartition } from '../promql';
 import { BARS, memberSeries, stat, thresholds } from '../presets';
 
 export const correctnessRow: Section = {
-  title: 'Correctness: is any message lost or processed twice?',
+  title: "Correctness: is any message lost or processed twice? (our consumers' own report)",
   lines: [
     [
       stat(

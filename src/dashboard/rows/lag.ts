@@ -8,7 +8,7 @@ export const lagRow: Section = {
     [
       {
         type: 'timeseries',
-        title: 'Lag per partition (coordinator)',
+        title: "Lag per partition, Kafka's view (every client)",
         description: 'Messages not yet committed, per partition, from the coordinator\'s committed offsets: a killed member\'s partitions keep their line while they wait for a new owner ("the lag it left behind"), then it drains. Partitions in numeric order.',
         w: 16,
         h: 9,

@@ -3,7 +3,8 @@ import { target, type Section } from '../grafana';
 import { memberSeries } from '../presets';
 
 export const latencyRow: Section = {
-  title: 'Latency and resources per replica',
+  title: 'Diagnostics: latency and resources of our consumers',
+  collapsed: true,
   lines: [
     [
       memberSeries(
@@ -31,7 +32,7 @@ export const latencyRow: Section = {
     ],
     [
       memberSeries(
-        'CPU per replica',
+        'CPU per consumer',
         'CPU seconds per second used by each of our replicas and by the load generator.',
         [
           target('A', 'sum by (consumer) (rate(process_cpu_seconds_total{job="consumer"}[$__rate_interval]))', '{{consumer}}'),
@@ -42,7 +43,7 @@ export const latencyRow: Section = {
         { moreOverrides: [{ matcher: { id: 'byName', options: 'load generator' }, properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: 'text' } }] }] },
       ),
       memberSeries(
-        'Memory per replica (resident)',
+        'Memory per consumer (resident)',
         'Resident memory of each of our replicas and of the load generator.',
         [
           target('A', 'sum by (consumer) (process_resident_memory_bytes{job="consumer"})', '{{consumer}}'),

@@ -9,7 +9,7 @@ export const rebalancesRow: Section = {
     [
       {
         type: 'state-timeline',
-        title: 'Group state (coordinator)',
+        title: "Group state over time, Kafka's view (every client)",
         description: 'The coordinator\'s state of the group over time: every stretch that is not "Stable" is a rebalance in progress.',
         w: 24,
         h: 5,
@@ -35,7 +35,7 @@ export const rebalancesRow: Section = {
     ],
     [
       memberSeries(
-        'Rebalance callbacks per replica',
+        "Rebalance callbacks, our consumers' own report",
         'Each bar is a rebalance callback one of our replicas received in that interval (assign, revoke, lost), counted exactly once whatever the zoom. Nothing is drawn where nothing happened.',
         [target('A', `sum by (consumer, type) (${counted('lab_consumer_rebalance_events_total', '$__interval')}) > 0`, '{{consumer}} {{type}}', { interval: '2s' })],
         BARS,
@@ -43,7 +43,7 @@ export const rebalancesRow: Section = {
         { w: 8, legendCalcs: ['sum'] },
       ),
       memberSeries(
-        'Rebalance pause per replica',
+        "Rebalance pause per consumer, our consumers' own report",
         'Seconds each of our replicas had no partition it could process because of a rebalance, in each interval: eager (range, roundrobin) pauses everybody at every rebalance, cooperative-sticky and KIP-848 nearly never. The legend\'s "sum" is the total pause in the time range.',
         [target('A', `sum by (consumer) (${counted('lab_consumer_rebalance_pause_seconds_sum', '$__interval')}) > 0`, '{{consumer}}', { interval: '2s' })],
         BARS,

@@ -3,13 +3,13 @@ import { target, type Section, type PanelSpec } from '../grafana';
 import { OBS, stat, thresholds } from '../presets';
 
 export const summaryRow: Section = {
-  title: 'Summary: the group as Kafka sees it (coordinator), and our replicas',
+  title: "Summary: Kafka's view (every client) and our consumers' own report",
   lines: [
     [
       stat(
         'Members in the group',
-        'Lab questions 1 and 2 (a program joins, a program leaves). "members": what the group coordinator lists, any client on any machine (kcat, a Java consumer, a colleague\'s laptop). "our replicas ready": replicas of this lab\'s consumer that are connected and joined. A killed member stays listed until its session times out.',
-        [target('A', `max(lab_group_members{${OBS}}) or vector(0)`, 'members', { instant: true }), target('B', 'sum(lab_consumer_ready) or vector(0)', 'our replicas ready', { instant: true })],
+        'Lab questions 1 and 2 (a program joins, a program leaves). "members": what the group coordinator lists, any client on any machine (kcat, a Java consumer, a colleague\'s laptop). "our consumers ready": replicas of this lab\'s consumer that are connected and joined (our consumers\' own report). A killed member stays listed until its session times out.',
+        [target('A', `max(lab_group_members{${OBS}}) or vector(0)`, 'members', { instant: true }), target('B', 'sum(lab_consumer_ready) or vector(0)', 'our consumers ready', { instant: true })],
         { color: { mode: 'thresholds' }, thresholds: thresholds(['orange', null], ['green', 1]) },
       ),
       stat(
@@ -28,10 +28,10 @@ export const summaryRow: Section = {
       ),
       stat(
         'Idle members',
-        'Lab: more consumers than partitions. "members": members the coordinator assigned no partition to (they joined and stand by). "our replicas": our replicas that are ready (joined) and own nothing; a replica still starting is not idle, it is not in the group yet.',
+        'Lab: more consumers than partitions. "members": members the coordinator assigned no partition to (they joined and stand by). "our consumers": our consumers that report themselves ready (joined) and own nothing; one still starting is not idle, it is not in the group yet.',
         [
           target('A', `count(lab_group_member_assigned_partitions{${OBS}} == 0) or vector(0)`, 'members', { instant: true }),
-          target('B', 'lab:consumers_idle:count', 'our replicas', { instant: true }),
+          target('B', 'lab:consumers_idle:count', 'our consumers', { instant: true }),
         ],
         { color: { mode: 'fixed', fixedColor: 'blue' } },
       ),
@@ -46,11 +46,11 @@ export const summaryRow: Section = {
         'View freshness',
         'How old the coordinator\'s view is: seconds since the group observer last reached the broker, and alerts firing. A stale view (observer cannot reach Kafka) turns orange: the panels above then show the last known state.',
         [
-          target('A', 'max(time() - lab_observer_last_success_timestamp_seconds)', 'coordinator view age', { instant: true }),
+          target('A', 'max(time() - lab_observer_last_success_timestamp_seconds)', "Kafka's view age", { instant: true }),
           target('B', 'count(ALERTS{alertstate="firing"}) or vector(0)', 'alerts firing', { instant: true }),
         ],
         { color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 5]) },
-        { fieldConfig: { defaults: { unit: 'none', decimals: 0, mappings: [], color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 5]) }, overrides: [{ matcher: { id: 'byName', options: 'coordinator view age' }, properties: [{ id: 'unit', value: 's' }, { id: 'decimals', value: 1 }] }, { matcher: { id: 'byName', options: 'alerts firing' }, properties: [{ id: 'thresholds', value: thresholds(['green', null], ['red', 1]) }] }] } } as Partial<PanelSpec>,
+        { fieldConfig: { defaults: { unit: 'none', decimals: 0, mappings: [], color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 5]) }, overrides: [{ matcher: { id: 'byName', options: "Kafka's view age" }, properties: [{ id: 'unit', value: 's' }, { id: 'decimals', value: 1 }] }, { matcher: { id: 'byName', options: 'alerts firing' }, properties: [{ id: 'thresholds', value: thresholds(['green', null], ['red', 1]) }] }] } } as Partial<PanelSpec>,
       ),
     ],
   ],
