@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { httpGet, percentile, round, sleep } from './lib/util.mjs';
+import { percentile, round, sleep } from './lib/util.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +46,20 @@ const SCREEN_PX = Number(process.env.SCREEN_PX ?? 1500);
 const GROUP = 'lab-group';
 const SCRAPE_S = 2; // prometheus.yml's scrape_interval and the datasource's timeInterval
 const CLK_TCK = 100; // Linux USER_HZ, what /proc/<pid>/stat counts CPU in
+
+/** GET with a few retries: fifteen consumers starting on a busy machine answer slowly or reset. */
+async function get(port, urlPath) {
+  for (let i = 0; ; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(10_000) });
+      if (res.ok) return await res.text();
+      throw new Error(`${urlPath}: HTTP ${res.status}`);
+    } catch (err) {
+      if (i >= 4) throw err;
+      await sleep(1000);
+    }
+  }
+}
 
 // ---------- 1. a room's metrics pages, recorded from the real programs ----------
 async function recordPages() {
@@ -70,14 +84,14 @@ async function recordPages() {
     }
     const deadline = Date.now() + 180_000;
     for (;;) {
-      const doc = JSON.parse((await httpGet(ports.observer, '/groups').catch(() => ({ body: '{"groups":[]}' }))).body);
+      const doc = await get(ports.observer, '/groups').then(JSON.parse, () => ({ groups: [] }));
       const g = doc.groups?.find((x) => x.group === GROUP);
       if (g && g.members.length === MEMBERS && g.state === 'Stable' && g.partitions.every((p) => p.owner)) break;
       if (Date.now() > deadline) throw new Error(`the group did not settle with ${MEMBERS} members: ${JSON.stringify(g?.members.length)}`);
       await sleep(1000);
     }
     await sleep(6000); // one librdkafka statistics report (5 s) into every page
-    const page = async (port) => (await httpGet(port, '/metrics')).body;
+    const page = (port) => get(port, '/metrics');
     return { producer: await page(ports.producer), observer: await page(ports.observer), consumers: await Promise.all(ports.consumers.map(page)) };
   } finally {
     for (const c of children) c.kill('SIGKILL');
@@ -261,6 +275,19 @@ async function main() {
     }
     running = false;
     await Promise.all(viewers);
+    // Which queries the cost is in: each once, alone, with Prometheus's own query statistics.
+    const costs = [];
+    for (const r of requests) {
+      const end = Date.now() / 1000;
+      const params = r.instant
+        ? new URLSearchParams({ query: r.expr, time: String(end), stats: 'all' })
+        : new URLSearchParams({ query: r.expr, start: String(Math.floor((end - r.rangeS) / r.stepS) * r.stepS), end: String(Math.floor(end / r.stepS) * r.stepS), step: String(r.stepS), stats: 'all' });
+      const body = await (await fetch(`${api}/api/v1/${r.instant ? 'query' : 'query_range'}`, { method: 'POST', body: params })).json();
+      const st = body.data?.stats ?? {};
+      costs.push({ where: r.where, instant: r.instant, evalMs: round((st.timings?.evalTotalTime ?? 0) * 1000, 1), samples: st.samples?.totalQueryableSamples ?? null });
+    }
+    costs.sort((a, b) => b.evalMs - a.evalMs);
+    const totalEval = costs.reduce((a, c) => a + c.evalMs, 0);
     // An idle Prometheus (scraping, rules, no viewers) for comparison.
     const idle0 = procStat(prometheus.pid);
     await sleep(20_000);
@@ -285,6 +312,8 @@ async function main() {
       intendedQueriesPerSecond: intendedQps,
       projectedCoresAtIntendedRate: projected,
       lastFailure: lastFailure || null,
+      oneRefreshAloneEvalMs: round(totalEval, 1),
+      costliestQueries: costs.slice(0, 8),
       verdict: `${Math.max(worst.prometheusCpuCores, projected) < 1 ? 'within one core' : 'NOT within one core'} (worst window ${worst.prometheusCpuCores} cores measured, ${projected} projected at ${intendedQps} queries/s)`,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
