@@ -62,6 +62,8 @@ export interface PartitionView {
   end: number | null;
   /** end - committed; null while the group has no committed offset for the partition. */
   lag: number | null;
+  /** Age of the oldest unprocessed record in seconds (lag-time.ts); null until the observer's history knows it. */
+  lagSeconds: number | null;
 }
 
 export interface GroupView {
@@ -75,6 +77,8 @@ export interface GroupView {
   members: MemberView[];
   partitions: PartitionView[];
   totalLag: number;
+  /** The largest lagSeconds over the partitions: how far behind the group is in time; null when none is known. */
+  maxLagSeconds: number | null;
 }
 
 /** The broker id in the coordinator's "host:port (id N)" text. */
@@ -141,9 +145,9 @@ export function buildGroupView(raw: RawGroup, topic: TopicOffsets): GroupView {
       if (lag !== null) totalLag += lag;
       const current = owner.get(p) ?? null;
       const moving = target.get(p) ?? null;
-      return { partition: p, owner: current, targetOwner: moving !== null && moving !== current?.member ? moving : null, committed, end, lag };
+      return { partition: p, owner: current, targetOwner: moving !== null && moving !== current?.member ? moving : null, committed, end, lag, lagSeconds: null };
     });
-  return { group: raw.group, state: raw.state, protocol: raw.protocol, assignor: raw.assignor, coordinator: raw.coordinator, coordinatorId: coordinatorIdOf(raw.coordinator), members, partitions, totalLag };
+  return { group: raw.group, state: raw.state, protocol: raw.protocol, assignor: raw.assignor, coordinator: raw.coordinator, coordinatorId: coordinatorIdOf(raw.coordinator), members, partitions, totalLag, maxLagSeconds: null };
 }
 
 /**

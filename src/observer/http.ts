@@ -42,6 +42,7 @@ export function groupsDocument(source: ObserverSource, now: number): unknown {
       assignor: g.assignor,
       coordinator: g.coordinator,
       totalLag: g.totalLag,
+      maxLagSeconds: g.maxLagSeconds,
       members: g.members.map((m) => ({
         member: m.member,
         memberId: m.memberId,
@@ -58,6 +59,7 @@ export function groupsDocument(source: ObserverSource, now: number): unknown {
         committed: p.committed,
         end: p.end,
         lag: p.lag,
+        lagSeconds: p.lagSeconds,
       })),
     })),
   };

@@ -104,6 +104,13 @@ export class ObserverMetrics {
     gauge('kafka_consumergroup_group_lag', 'Log-end offset minus the committed offset, from the broker, owned or not (the lag a dead member left keeps its series).', lagLabels, (g) => {
       for (const v of groups()) for (const p of v.partitions) if (p.lag !== null) g.set(lagLabelValues(v.group, p), p.lag);
     });
+    // Time lag with kafka-lag-exporter's names: per partition, and the group's largest.
+    gauge('kafka_consumergroup_group_lag_seconds', 'Age of the oldest record the group has not processed (the one at the committed offset), in seconds, estimated from log-end offsets over time; 0 when caught up.', lagLabels, (g) => {
+      for (const v of groups()) for (const p of v.partitions) if (p.lagSeconds !== null) g.set(lagLabelValues(v.group, p), p.lagSeconds);
+    });
+    gauge('kafka_consumergroup_group_max_lag_seconds', "The group's lag in time: the largest kafka_consumergroup_group_lag_seconds over the topic's partitions.", ['group'], (g) => {
+      for (const v of groups()) if (v.maxLagSeconds !== null) g.set({ group: v.group }, v.maxLagSeconds);
+    });
     gauge('kafka_consumergroup_group_sum_lag', 'Sum of the lag over the partitions of the topic.', ['group', 'topic'], (g) => {
       for (const v of groups()) g.set({ group: v.group, topic }, v.totalLag);
     });

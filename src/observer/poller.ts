@@ -1,6 +1,7 @@
 import { buildGroupView, concernsTopic, type GroupView, type RawGroup, type TopicOffsets } from './group-view';
 import type { GroupListing } from './broker-admin';
 import type { PartitionReplicas } from './partition-replicas';
+import { EndOffsetHistory, lagSeconds } from './lag-time';
 
 /** What the poller needs from Kafka; BrokerAdmin in production, a fake in unit tests. */
 export interface GroupSource {
@@ -53,14 +54,23 @@ export class GroupViews {
   private readonly keepDepartures: number;
   readonly status: ObserverStatus = { up: false, lastSuccessAt: null, lastError: null, failuresInARow: 0 };
   private polledOnce = false;
+  /** Log-end offsets over time, for lag in seconds; kept here so a restarted Kafka client loses none. */
+  readonly history: EndOffsetHistory;
 
   constructor(private readonly limits: { staleAfterMs: number; now?: () => number; keepDepartures?: number }) {
     this.now = limits.now ?? Date.now;
     this.keepDepartures = limits.keepDepartures ?? 200;
+    this.history = new EndOffsetHistory();
   }
 
   /** A poll that answered. Returns the membership changes since the previous good picture. */
-  succeeded(views: GroupView[], replicas: PartitionReplicas[] = []): MembershipEvent[] {
+  succeeded(views: GroupView[], replicas: PartitionReplicas[] = [], ends?: LogEnds): MembershipEvent[] {
+    const now = this.now();
+    if (ends) {
+      for (const [p, end] of ends.end) this.history.record(p, ends.at, end);
+      if (ends.end.size > 0) this.history.retain(ends.end.keys());
+    }
+    views = views.map((g) => withLagSeconds(g, this.history, now));
     const events = this.diff(views);
     this.view = views;
     this.replicaView = replicas;
@@ -131,10 +141,28 @@ export class GroupViews {
   }
 }
 
-/** What one poll sees: the groups, and where the topic's partitions live. */
+/** The topic's log-end offsets and when they were read (ms since the epoch). */
+export interface LogEnds {
+  at: number;
+  end: Map<number, number>;
+}
+
+/** The view with each partition's lag in seconds from the history, and the group's largest. */
+export function withLagSeconds(g: GroupView, history: EndOffsetHistory, now: number): GroupView {
+  let max: number | null = null;
+  const partitions = g.partitions.map((p) => {
+    const s = lagSeconds(history, p.partition, p.committed, p.end, now);
+    if (s !== null) max = Math.max(max ?? 0, s);
+    return { ...p, lagSeconds: s };
+  });
+  return { ...g, partitions, maxLagSeconds: max };
+}
+
+/** What one poll sees: the groups, where the topic's partitions live, and their ends. */
 export interface ClusterView {
   groups: GroupView[];
   replicas: PartitionReplicas[];
+  ends: LogEnds;
 }
 
 /** One consistent picture of every observed group, straight from Kafka; throws if Kafka did not answer. */
@@ -144,8 +172,12 @@ export async function fetchGroupViews(source: GroupSource, options: { topic: str
 
 export async function fetchClusterView(source: GroupSource, { topic, groups }: { topic: string; groups: string[] }): Promise<ClusterView> {
   const configured = groups.length > 0;
+  let endsAt = 0;
   const [offsets, ids] = await Promise.all([
-    source.topicOffsets(topic),
+    source.topicOffsets(topic).then((o) => {
+      endsAt = Date.now();
+      return o;
+    }),
     configured ? Promise.resolve(groups) : source.listGroups().then((gs) => gs.map((g) => g.group)),
   ]);
   const described = await source.describeGroups(ids, topic);
@@ -154,7 +186,7 @@ export async function fetchClusterView(source: GroupSource, { topic, groups }: {
     .filter((r) => configured || concernsTopic(r))
     .sort((a, b) => a.group.localeCompare(b.group))
     .map((r) => buildGroupView(r, offsets));
-  return { groups: views, replicas: offsets.replicas ?? [] };
+  return { groups: views, replicas: offsets.replicas ?? [], ends: { at: endsAt, end: offsets.end } };
 }
 
 /** GroupViews fed by polling a GroupSource in this process: one poll = one consistent picture. */
@@ -175,6 +207,6 @@ export class GroupPoller extends GroupViews {
       this.failed(err);
       throw err;
     }
-    return this.succeeded(view.groups, view.replicas);
+    return this.succeeded(view.groups, view.replicas, view.ends);
   }
 }
