@@ -39,6 +39,8 @@ export interface TopicOffsets {
   end: Map<number, number>;
   /** Leader, replicas and in-sync replicas per partition, where the source gives them. */
   replicas?: PartitionReplicas[];
+  /** When the broker read the ends (ms since the epoch): the middle of the request, where known. */
+  readAt?: number;
 }
 
 export interface MemberView {

@@ -2,6 +2,7 @@ import { buildGroupView, concernsTopic, type GroupView, type RawGroup, type Topi
 import type { GroupListing } from './broker-admin';
 import type { PartitionReplicas } from './partition-replicas';
 import { EndOffsetHistory, lagSeconds } from './lag-time';
+import { GroupEventLog, type LoggedEvent } from './group-events';
 
 /** What the poller needs from Kafka; BrokerAdmin in production, a fake in unit tests. */
 export interface GroupSource {
@@ -56,6 +57,10 @@ export class GroupViews {
   private polledOnce = false;
   /** Log-end offsets over time, for lag in seconds; kept here so a restarted Kafka client loses none. */
   readonly history: EndOffsetHistory;
+  /** The rebalance timeline (GET /groups/events), bounded. */
+  readonly timeline = new GroupEventLog();
+  /** The timeline events the last good poll revealed. */
+  lastEvents: LoggedEvent[] = [];
 
   constructor(private readonly limits: { staleAfterMs: number; now?: () => number; keepDepartures?: number }) {
     this.now = limits.now ?? Date.now;
@@ -71,6 +76,7 @@ export class GroupViews {
       if (ends.end.size > 0) this.history.retain(ends.end.keys());
     }
     views = views.map((g) => withLagSeconds(g, this.history, now));
+    this.lastEvents = this.timeline.observe(views, now);
     const events = this.diff(views);
     this.view = views;
     this.replicaView = replicas;
@@ -175,7 +181,7 @@ export async function fetchClusterView(source: GroupSource, { topic, groups }: {
   let endsAt = 0;
   const [offsets, ids] = await Promise.all([
     source.topicOffsets(topic).then((o) => {
-      endsAt = Date.now();
+      endsAt = o.readAt ?? Date.now();
       return o;
     }),
     configured ? Promise.resolve(groups) : source.listGroups().then((gs) => gs.map((g) => g.group)),
