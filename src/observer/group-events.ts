@@ -25,6 +25,7 @@ export interface GroupEvent {
   since: number | null;
   member?: string;
   memberId?: string;
+  clientId?: string;
   instanceId?: string | null;
   /** member-restarted: the member id the static member had before. */
   previousMemberId?: string;
@@ -91,14 +92,14 @@ export function diffGroups(
       if (back) {
         joined.splice(joined.indexOf(back), 1);
         // No rebalance of itself: the coordinator hands it its old assignment.
-        events.push({ ...base(g.group), type: 'member-restarted', member: back.member, memberId: back.memberId, instanceId: back.instanceId, previousMemberId: m.memberId });
+        events.push({ ...base(g.group), type: 'member-restarted', member: back.member, memberId: back.memberId, clientId: back.clientId, instanceId: back.instanceId, previousMemberId: m.memberId });
       } else {
-        events.push({ ...base(g.group), type: 'member-left', member: m.member, memberId: m.memberId, instanceId: m.instanceId });
+        events.push({ ...base(g.group), type: 'member-left', member: m.member, memberId: m.memberId, clientId: m.clientId, instanceId: m.instanceId });
         membership++;
       }
     }
     for (const m of joined) {
-      events.push({ ...base(g.group), type: 'member-joined', member: m.member, memberId: m.memberId, instanceId: m.instanceId });
+      events.push({ ...base(g.group), type: 'member-joined', member: m.member, memberId: m.memberId, clientId: m.clientId, instanceId: m.instanceId });
       membership++;
     }
     if (p && p.state !== g.state) events.push({ ...base(g.group), type: 'state-changed', from: p.state, to: g.state });
@@ -125,7 +126,7 @@ export function diffGroups(
   // A group no longer in the picture (deleted, or, when groups are discovered, empty with no
   // committed offsets): its last members left with it.
   for (const p of before.values()) {
-    for (const m of p.members) events.push({ ...base(p.group), type: 'member-left', member: m.member, memberId: m.memberId, instanceId: m.instanceId });
+    for (const m of p.members) events.push({ ...base(p.group), type: 'member-left', member: m.member, memberId: m.memberId, clientId: m.clientId, instanceId: m.instanceId });
     events.push({ ...base(p.group), type: 'group-vanished', from: p.state, to: null });
     stillOpen.delete(p.group);
   }
