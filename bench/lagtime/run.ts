@@ -26,7 +26,12 @@ import { TimedProducer } from '../../test/support/timed-producer';
 import { waitFor } from '../../test/support/wait';
 
 const PARTITIONS = 3;
-const PHASE_MS = Number(process.env.BENCH_PHASE_S ?? 30) * 1000;
+const PHASE_S = Number(process.env.BENCH_PHASE_S ?? 30);
+if (!Number.isInteger(PHASE_S) || PHASE_S < 5 || PHASE_S > 3600) {
+  process.stderr.write(`BENCH_PHASE_S=${process.env.BENCH_PHASE_S} is not accepted: expected whole seconds from 5 to 3600 (default 30)\n`);
+  process.exit(2);
+}
+const PHASE_MS = PHASE_S * 1000;
 const INTERVAL_MS = 1000;
 
 interface Poll {
