@@ -147,6 +147,10 @@ export class GroupEventLog {
   private prevAt: number | null = null;
   /** Events pushed out by newer ones. */
   dropped = 0;
+  /** Every event ever seen, by group and type (`group\u0000type`), for lab_group_events_total. */
+  readonly counts = new Map<string, number>();
+  /** The duration of each group's last rebalance-ended, in ms. */
+  readonly lastRebalanceMs = new Map<string, number>();
 
   constructor(private readonly capacity = 1000) {}
 
@@ -157,6 +161,11 @@ export class GroupEventLog {
     this.prev = views;
     this.prevAt = at;
     const logged = events.map((e) => ({ seq: this.nextSeq++, ...e }));
+    for (const e of logged) {
+      const key = `${e.group}\u0000${e.type}`;
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+      if (e.type === 'rebalance-ended') this.lastRebalanceMs.set(e.group, e.durationMs!);
+    }
     this.events.push(...logged);
     if (this.events.length > this.capacity) this.dropped += this.events.splice(0, this.events.length - this.capacity).length;
     return logged;

@@ -129,6 +129,23 @@ export class ObserverMetrics {
     gauge('lab_group_member_left_timestamp_seconds', 'When the member was gone from the group (Unix seconds); the most recent departures only.', ['group', 'member'], (g) => {
       for (const e of poller.departures()) g.set({ group: e.group, member: e.member }, e.at / 1000);
     });
+    // The rebalance timeline (GET /groups/events) as series, for annotations and the dashboard's table.
+    new Counter({
+      name: 'lab_group_events_total',
+      help: 'Events on the rebalance timeline (GET /groups/events) since the observer started, by group and type: member-joined, member-left, member-restarted, partition-moved, state-changed, rebalance-started, rebalance-ended, group-vanished.',
+      labelNames: ['group', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of poller.timeline.counts) {
+          const [group, type] = key.split('\u0000');
+          this.inc({ group, type }, n);
+        }
+      },
+    });
+    gauge('lab_group_last_rebalance_duration_seconds', "The group's last rebalance as the observer saw it: from the poll that saw it start to the poll that saw it end (0: within one poll interval).", ['group'], (g) => {
+      for (const [group, ms] of poller.timeline.lastRebalanceMs) g.set({ group }, ms / 1000);
+    });
     gauge('lab_observer_up', '1 if the last poll of the brokers succeeded; 0 while Kafka or the observer\'s Kafka client process does not answer (the group series are then the last good view, stale, dropped after OBSERVER_STALE_AFTER_MS).', [], (g) => {
       g.set(poller.status.up ? 1 : 0);
     });

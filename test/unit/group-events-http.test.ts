@@ -5,6 +5,8 @@ import { Registry } from 'prom-client';
 import { GroupEventLog } from '../../src/observer/group-events';
 import { buildGroupView, type RawMember } from '../../src/observer/group-view';
 import { observerHttpApp } from '../../src/observer/http';
+import { ObserverMetrics } from '../../src/observer/metrics';
+import { GroupViews } from '../../src/observer/poller';
 
 const m = (memberId: string, clientId: string, assigned: number[]): RawMember => ({ memberId, clientId, clientHost: '/10.0.0.1', instanceId: null, assigned, target: null });
 const view = (group: string, members: RawMember[]) =>
@@ -38,5 +40,20 @@ describe('GET /groups/events', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+});
+
+describe('the timeline as Prometheus series', () => {
+  test('lab_group_events_total counts each type per group; the last rebalance duration is kept per group', async () => {
+    let now = 0;
+    const views = new GroupViews({ staleAfterMs: 10_000, now: () => now });
+    const metrics = new ObserverMetrics(views, 't');
+    views.succeeded([view('g1', [m('a', 'c1', [0, 1])])]);
+    now = 1000;
+    views.succeeded([view('g1', [m('a', 'c1', [0]), m('b', 'c2', [1])])]);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /lab_group_events_total\{group="g1",type="member-joined"\} 1\n/);
+    assert.match(text, /lab_group_events_total\{group="g1",type="partition-moved"\} 1\n/);
+    assert.match(text, /lab_group_last_rebalance_duration_seconds\{group="g1"\} 0\n/);
   });
 });
