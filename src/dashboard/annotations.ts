@@ -30,6 +30,16 @@ export function annotations() {
     },
     {
       ...base,
+      name: "Rebalance (Kafka's view)",
+      iconColor: 'blue',
+      // The observer's timeline (GET /groups/events): a rebalance it saw start or end in this step.
+      expr: `sum by (type) (${counted(`lab_group_events_total{${OBS}, type=~"rebalance-started|rebalance-ended"}`, '$__interval')}) > 0`,
+      titleFormat: 'Coordinator: {{type}}',
+      textFormat: 'The observer saw the group {{type}} (its events, with times and moves: GET /groups/events on the observer)',
+      tagKeys: 'type',
+    },
+    {
+      ...base,
       name: "Rebalance callbacks (our consumers' own report)",
       iconColor: 'orange',
       expr: `sum by (consumer, type) (${counted('lab_consumer_rebalance_events_total{type=~"assign|revoke|lost"}', '$__interval')}) > 0`,

@@ -18,12 +18,13 @@ import { ownershipRow } from './rows/ownership';
 import { rebalancesRow } from './rows/rebalances';
 import { summaryRow } from './rows/summary';
 import { throughputRow } from './rows/throughput';
+import { timeRow } from './rows/time';
 
 /** Refresh choices: Grafana refuses anything below its min_refresh_interval, 5 s by default. */
 export const REFRESH_INTERVALS = ['5s', '10s', '30s', '1m', '5m'];
 
 function panels(): Panel[] {
-  return layout([guideRow, summaryRow, ownershipRow, failoverRow, throughputRow, lagRow, rebalancesRow, correctnessRow, latencyRow]);
+  return layout([guideRow, summaryRow, ownershipRow, failoverRow, throughputRow, lagRow, timeRow, rebalancesRow, correctnessRow, latencyRow]);
 }
 
 export function labDashboard() {

@@ -39,6 +39,8 @@ export interface TopicOffsets {
   end: Map<number, number>;
   /** Leader, replicas and in-sync replicas per partition, where the source gives them. */
   replicas?: PartitionReplicas[];
+  /** When the broker read the ends (ms since the epoch): the middle of the request, where known. */
+  readAt?: number;
 }
 
 export interface MemberView {
@@ -64,6 +66,8 @@ export interface PartitionView {
   end: number | null;
   /** end - committed; null while the group has no committed offset for the partition. */
   lag: number | null;
+  /** Age of the oldest unprocessed record in seconds (lag-time.ts); null until the observer's history knows it. */
+  lagSeconds: number | null;
 }
 
 export interface GroupView {
@@ -77,6 +81,8 @@ export interface GroupView {
   members: MemberView[];
   partitions: PartitionView[];
   totalLag: number;
+  /** The largest lagSeconds over the partitions: how far behind the group is in time; null when none is known. */
+  maxLagSeconds: number | null;
 }
 
 /** The broker id in the coordinator's "host:port (id N)" text. */
@@ -206,9 +212,9 @@ export function buildGroupView(raw: RawGroup, topic: TopicOffsets): GroupView {
       if (lag !== null) totalLag += lag;
       const current = owner.get(p) ?? null;
       const moving = target.get(p) ?? null;
-      return { partition: p, owner: current, targetOwner: moving !== null && moving !== current?.member ? moving : null, committed, end, lag };
+      return { partition: p, owner: current, targetOwner: moving !== null && moving !== current?.member ? moving : null, committed, end, lag, lagSeconds: null };
     });
-  return { group: raw.group, state: raw.state, protocol: raw.protocol, assignor: raw.assignor, coordinator: raw.coordinator, coordinatorId: coordinatorIdOf(raw.coordinator), members, partitions, totalLag };
+  return { group: raw.group, state: raw.state, protocol: raw.protocol, assignor: raw.assignor, coordinator: raw.coordinator, coordinatorId: coordinatorIdOf(raw.coordinator), members, partitions, totalLag, maxLagSeconds: null };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { GroupView } from './group-view';
 import type { KafkaClientState } from './kafka-client-supervisor';
 import type { ObserverStatus } from './poller';
+import type { LoggedEvent } from './group-events';
 
 export interface ObserverSource {
   topic: string;
@@ -10,6 +11,8 @@ export interface ObserverSource {
   groups(): GroupView[];
   /** A successful poll within the last few intervals. */
   ready(): boolean;
+  /** The rebalance timeline, oldest first. */
+  events?(q: { after?: number; group?: string }): LoggedEvent[];
   /** The process that talks to Kafka, when the observer runs it apart. */
   kafkaClient?: KafkaClientState;
 }
@@ -42,6 +45,7 @@ export function groupsDocument(source: ObserverSource, now: number): unknown {
       assignor: g.assignor,
       coordinator: g.coordinator,
       totalLag: g.totalLag,
+      maxLagSeconds: g.maxLagSeconds,
       members: g.members.map((m) => ({
         member: m.member,
         memberId: m.memberId,
@@ -58,6 +62,7 @@ export function groupsDocument(source: ObserverSource, now: number): unknown {
         committed: p.committed,
         end: p.end,
         lag: p.lag,
+        lagSeconds: p.lagSeconds,
       })),
     })),
   };
@@ -65,7 +70,8 @@ export function groupsDocument(source: ObserverSource, now: number): unknown {
 
 /**
  * /healthz: the process answers. /readyz: Kafka answered recently. /groups: the coordinator's
- * view as JSON, for people, scripts and tests. /metrics: Prometheus text.
+ * view as JSON, for people, scripts and tests. /groups/events: the rebalance timeline (events with
+ * seq > ?after=, of ?group= if given). /metrics: Prometheus text.
  */
 export function observerHttpApp(source: ObserverSource, registry: Registry): Express {
   const app = express();
@@ -79,6 +85,18 @@ export function observerHttpApp(source: ObserverSource, registry: Registry): Exp
   });
   app.get('/groups', (_req, res) => {
     res.json(groupsDocument(source, Date.now()));
+  });
+  app.get('/groups/events', (req, res) => {
+    const after = Number(req.query.after ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0) {
+      res.status(400).json({ error: 'after must be an event seq (a whole number >= 0)' });
+      return;
+    }
+    const group = typeof req.query.group === 'string' ? req.query.group : undefined;
+    const iso = (ms: number | null | undefined) => (ms == null ? ms : new Date(ms).toISOString());
+    res.json({
+      events: (source.events?.({ after, group }) ?? []).map((e) => ({ ...e, at: iso(e.at), since: iso(e.since), ...(e.startedAt === undefined ? {} : { startedAt: iso(e.startedAt) }) })),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

@@ -42,9 +42,9 @@ export function runKafkaClient(env: NodeJS.ProcessEnv): void {
     };
     const startedAt = Date.now();
     try {
-      const { groups: views, replicas } = await fetchClusterView(admin, config);
+      const { groups: views, replicas, ends } = await fetchClusterView(admin, config);
       stuck = 0;
-      send({ type: 'polled', views, replicas, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
+      send({ type: 'polled', views, replicas, ends, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
     } catch (err) {
       const error = describeKafkaError(err);
       // A whole cluster down times out too, but then no broker answers the metadata request.

@@ -48,9 +48,17 @@ export async function runObserver(env: NodeJS.ProcessEnv): Promise<void> {
     }
     metrics.polls.inc({ result: 'ok' });
     const { up, lastSuccessAt } = views.status;
-    const events = views.succeeded(m.views, m.replicas);
+    const events = views.succeeded(m.views, m.replicas, m.ends);
     if (!up && lastSuccessAt !== null) log.info({ staleSeconds: (Date.now() - lastSuccessAt) / 1000 }, 'Kafka answers again; the view is current');
     for (const e of events) log.info({ group: e.group, member: e.member, memberId: e.memberId }, e.change === 'joined' ? 'member joined the group' : 'member left the group');
+    for (const e of views.lastEvents) {
+      if (e.type === 'member-restarted') log.info({ group: e.group, member: e.member, memberId: e.memberId, previousMemberId: e.previousMemberId, instanceId: e.instanceId }, 'static member restarted');
+      if (e.type === 'rebalance-started') log.info({ group: e.group, seq: e.seq }, 'rebalance started');
+      if (e.type === 'rebalance-ended') {
+        const moved = views.lastEvents.filter((m) => m.type === 'partition-moved' && m.group === e.group).map((m) => `${m.partition}: ${m.from ?? '-'} -> ${m.to ?? '-'}`);
+        log.info({ group: e.group, seq: e.seq, durationMs: e.durationMs, moved }, 'rebalance ended');
+      }
+    }
     for (const g of views.groups()) {
       const key = `${g.group} ${g.protocol}`;
       if (groupStates.get(key) !== g.state) {
@@ -83,6 +91,7 @@ export async function runObserver(env: NodeJS.ProcessEnv): Promise<void> {
       topic: config.topic,
       status: views.status,
       groups: () => views.groups(),
+      events: (q) => views.timeline.list(q),
       ready: () => views.status.up && views.status.lastSuccessAt !== null && Date.now() - views.status.lastSuccessAt < readyWithinMs,
       kafkaClient: kafkaClient.state,
     },

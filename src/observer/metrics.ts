@@ -110,6 +110,13 @@ export class ObserverMetrics {
     gauge('kafka_consumergroup_group_lag', 'Log-end offset minus the committed offset, from the broker, owned or not (the lag a dead member left keeps its series).', lagLabels, (g) => {
       for (const v of groups()) for (const p of v.partitions) if (p.lag !== null) g.set(lagLabelValues(v.group, p), p.lag);
     });
+    // Time lag with kafka-lag-exporter's names: per partition, and the group's largest.
+    gauge('kafka_consumergroup_group_lag_seconds', 'Age of the oldest record the group has not processed (the one at the committed offset), in seconds, estimated from log-end offsets over time; 0 when caught up.', lagLabels, (g) => {
+      for (const v of groups()) for (const p of v.partitions) if (p.lagSeconds !== null) g.set(lagLabelValues(v.group, p), p.lagSeconds);
+    });
+    gauge('kafka_consumergroup_group_max_lag_seconds', "The group's lag in time: the largest kafka_consumergroup_group_lag_seconds over the topic's partitions.", ['group'], (g) => {
+      for (const v of groups()) if (v.maxLagSeconds !== null) g.set({ group: v.group }, v.maxLagSeconds);
+    });
     gauge('kafka_consumergroup_group_sum_lag', 'Sum of the lag over the partitions of the topic.', ['group', 'topic'], (g) => {
       for (const v of groups()) g.set({ group: v.group, topic }, v.totalLag);
     });
@@ -127,6 +134,23 @@ export class ObserverMetrics {
     });
     gauge('lab_group_member_left_timestamp_seconds', 'When the member was gone from the group (Unix seconds); the most recent departures only.', ['group', 'member'], (g) => {
       for (const e of poller.departures()) g.set({ group: e.group, member: e.member }, e.at / 1000);
+    });
+    // The rebalance timeline (GET /groups/events) as series, for annotations and the dashboard's table.
+    new Counter({
+      name: 'lab_group_events_total',
+      help: 'Events on the rebalance timeline (GET /groups/events) since the observer started, by group and type: member-joined, member-left, member-restarted, partition-moved, state-changed, rebalance-started, rebalance-ended, group-vanished.',
+      labelNames: ['group', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of poller.timeline.counts) {
+          const [group, type] = key.split('\u0000');
+          this.inc({ group, type }, n);
+        }
+      },
+    });
+    gauge('lab_group_last_rebalance_duration_seconds', "The group's last rebalance as the observer saw it: from the poll that saw it start to the poll that saw it end (0: within one poll interval).", ['group'], (g) => {
+      for (const [group, ms] of poller.timeline.lastRebalanceMs) g.set({ group }, ms / 1000);
     });
     gauge('lab_observer_up', '1 if the last poll of the brokers succeeded; 0 while Kafka or the observer\'s Kafka client process does not answer (the group series are then the last good view, stale, dropped after OBSERVER_STALE_AFTER_MS).', [], (g) => {
       g.set(poller.status.up ? 1 : 0);

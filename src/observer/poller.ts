@@ -2,6 +2,8 @@ import { buildGroupView, concernsTopic, type GroupView, type RawGroup, type Topi
 import type { GroupListing } from './broker-admin';
 import type { PartitionReplicas } from './partition-replicas';
 import { MemberIdentities } from './member-identity';
+import { EndOffsetHistory, lagSeconds } from './lag-time';
+import { GroupEventLog, type LoggedEvent } from './group-events';
 
 /** What the poller needs from Kafka; BrokerAdmin in production, a fake in unit tests. */
 export interface GroupSource {
@@ -56,15 +58,30 @@ export class GroupViews {
   private polledOnce = false;
   private readonly identities = new MemberIdentities();
   private readonly assignments = new Map<string, { key: string; generation: number }>();
+  /** Log-end offsets over time, for lag in seconds; kept here so a restarted Kafka client loses none. */
+  readonly history: EndOffsetHistory;
+  /** The rebalance timeline (GET /groups/events), bounded. */
+  readonly timeline = new GroupEventLog();
+  /** The timeline events the last good poll revealed. */
+  lastEvents: LoggedEvent[] = [];
 
   constructor(private readonly limits: { staleAfterMs: number; now?: () => number; keepDepartures?: number }) {
     this.now = limits.now ?? Date.now;
     this.keepDepartures = limits.keepDepartures ?? 200;
+    this.history = new EndOffsetHistory();
   }
 
   /** A poll that answered. Returns the membership changes since the previous good picture. */
-  succeeded(polled: GroupView[], replicas: PartitionReplicas[] = []): MembershipEvent[] {
-    const views = this.identities.apply(polled);
+  succeeded(polled: GroupView[], replicas: PartitionReplicas[] = [], ends?: LogEnds): MembershipEvent[] {
+    // Stable names first: the lag, the timeline and the membership diff all see the names the dashboard shows.
+    let views = this.identities.apply(polled);
+    const now = this.now();
+    if (ends) {
+      for (const [p, end] of ends.end) this.history.record(p, ends.at, end);
+      if (ends.end.size > 0) this.history.retain(ends.end.keys());
+    }
+    views = views.map((g) => withLagSeconds(g, this.history, now));
+    this.lastEvents = this.timeline.observe(views, now);
     const events = this.diff(views);
     this.countAssignments(views);
     this.view = views;
@@ -155,10 +172,28 @@ export class GroupViews {
   }
 }
 
-/** What one poll sees: the groups, and where the topic's partitions live. */
+/** The topic's log-end offsets and when they were read (ms since the epoch). */
+export interface LogEnds {
+  at: number;
+  end: Map<number, number>;
+}
+
+/** The view with each partition's lag in seconds from the history, and the group's largest. */
+export function withLagSeconds(g: GroupView, history: EndOffsetHistory, now: number): GroupView {
+  let max: number | null = null;
+  const partitions = g.partitions.map((p) => {
+    const s = lagSeconds(history, p.partition, p.committed, p.end, now);
+    if (s !== null) max = Math.max(max ?? 0, s);
+    return { ...p, lagSeconds: s };
+  });
+  return { ...g, partitions, maxLagSeconds: max };
+}
+
+/** What one poll sees: the groups, where the topic's partitions live, and their ends. */
 export interface ClusterView {
   groups: GroupView[];
   replicas: PartitionReplicas[];
+  ends: LogEnds;
 }
 
 /** One consistent picture of every observed group, straight from Kafka; throws if Kafka did not answer. */
@@ -168,8 +203,12 @@ export async function fetchGroupViews(source: GroupSource, options: { topic: str
 
 export async function fetchClusterView(source: GroupSource, { topic, groups }: { topic: string; groups: string[] }): Promise<ClusterView> {
   const configured = groups.length > 0;
+  let endsAt = 0;
   const [offsets, ids] = await Promise.all([
-    source.topicOffsets(topic),
+    source.topicOffsets(topic).then((o) => {
+      endsAt = o.readAt ?? Date.now();
+      return o;
+    }),
     configured ? Promise.resolve(groups) : source.listGroups().then((gs) => gs.map((g) => g.group)),
   ]);
   const described = await source.describeGroups(ids, topic);
@@ -178,7 +217,7 @@ export async function fetchClusterView(source: GroupSource, { topic, groups }: {
     .filter((r) => configured || concernsTopic(r))
     .sort((a, b) => a.group.localeCompare(b.group))
     .map((r) => buildGroupView(r, offsets));
-  return { groups: views, replicas: offsets.replicas ?? [] };
+  return { groups: views, replicas: offsets.replicas ?? [], ends: { at: endsAt, end: offsets.end } };
 }
 
 /** GroupViews fed by polling a GroupSource in this process: one poll = one consistent picture. */
@@ -199,6 +238,6 @@ export class GroupPoller extends GroupViews {
       this.failed(err);
       throw err;
     }
-    return this.succeeded(view.groups, view.replicas);
+    return this.succeeded(view.groups, view.replicas, view.ends);
   }
 }

@@ -132,11 +132,13 @@ class ChaosRun {
     const names = [...this.live.keys()];
     const victim = fault === 'broker restart' ? 'broker' : names[Math.floor(this.random() * names.length)];
     const before = this.windows.length;
+    const eventsBefore = (await this.timeline()).at(-1)?.seq ?? 0;
     let result: Omit<StepResult, 'uncommitted'>;
     if (fault === 'kill -9') result = await this.kill(step, victim);
     else if (fault === 'SIGTERM and restart') result = await this.terminate(step, victim);
     else if (fault === 'SIGSTOP past the session') result = await this.pause(step, victim);
     else result = await this.restartBroker(step);
+    await this.checkTimeline(step, fault, victim, eventsBefore);
     const uncommitted = this.windows.slice(before).reduce((n, w) => n + w.to - w.from, 0);
     this.steps.push({ ...result, uncommitted });
     await this.caughtUp();
@@ -253,6 +255,33 @@ class ChaosRun {
     const ms = Date.now() - from;
     this.checkNoUnexpectedExit();
     return ms;
+  }
+
+  /** The observer's rebalance timeline of this run's group (GET /groups/events), after event `after`. */
+  private async timeline(after = 0): Promise<{ seq: number; type: string; clientId?: string; member?: string; at: string }[]> {
+    const res = await fetch(`http://127.0.0.1:${this.observer!.port}/groups/events?group=${encodeURIComponent(this.group)}&after=${after}`);
+    return ((await res.json()) as { events: { seq: number; type: string; clientId?: string; member?: string; at: string }[] }).events;
+  }
+
+  /**
+   * Issue 20: every membership change this step caused is on the observer's timeline once, and no
+   * other: the victim left once and joined once (a graceful stop in that order), nobody else came
+   * or went. A broker restart may cost any member its place, so it is only reported.
+   */
+  private async checkTimeline(step: number, fault: Fault, victim: string, after: number): Promise<void> {
+    const membership = (await this.timeline(after)).filter((e) => e.type.startsWith('member-'));
+    const shown = membership.map((e) => `${e.type} ${e.clientId}`).join(', ') || 'none';
+    if (fault === 'broker restart') {
+      this.say(`step ${step}: timeline: ${shown}`);
+      return;
+    }
+    const mine = membership.filter((e) => e.clientId === victim).map((e) => e.type);
+    const others = membership.filter((e) => e.clientId !== victim);
+    check(
+      mine.filter((t) => t === 'member-left').length === 1 && mine.filter((t) => t === 'member-joined').length === 1 && mine.length === 2 && others.length === 0,
+      `step ${step} (${fault} of ${victim}): the observer's timeline shows ${shown}; expected ${victim} to leave once and join once, nobody else`,
+    );
+    if (fault === 'SIGTERM and restart') check(mine[0] === 'member-left', `step ${step}: ${victim} joined before it left on the timeline: ${shown}`);
   }
 
   /** After a step: what was produced until now gets processed, and no committed offset went back. */

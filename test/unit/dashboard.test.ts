@@ -321,3 +321,33 @@ describe('queries that count events', () => {
     assert.deepEqual(lossy.map((q) => q.where), []);
   });
 });
+
+describe('time, not only offsets (issue 20, docs/time.md)', () => {
+  const dashboard = loadDashboard();
+  const panels = allPanels(dashboard);
+  const byTitle = (start: string) => panels.find((p) => p.title.startsWith(start));
+
+  test('lag in seconds per partition and for the group sits right under lag in messages, from the observer', () => {
+    const messages = byTitle("Lag per partition, Kafka's view")!;
+    const seconds = byTitle("Lag in seconds per partition, Kafka's view");
+    assert.ok(seconds, 'a lag-in-seconds panel');
+    const [at, below] = [seconds.gridPos!, messages.gridPos!];
+    assert.equal(at.x, below.x);
+    assert.ok(at.y > below.y && at.y <= below.y + below.h + 1, 'the next line but one at most (after its row header)');
+    const exprs = (seconds.targets ?? []).map((t) => t.expr ?? '');
+    assert.ok(exprs.some((e) => e.includes('kafka_consumergroup_group_lag_seconds{job="observer"')));
+    assert.ok(exprs.some((e) => e.includes('kafka_consumergroup_group_max_lag_seconds{job="observer"')));
+    assert.equal((seconds.fieldConfig as unknown as { defaults: { unit: string } }).defaults.unit, 's');
+    assert.ok(byTitle('Group lag in seconds'), 'a stat of the group\'s lag in seconds');
+  });
+
+  test('the rebalance timeline as a table panel of the observer\'s events, and as annotations', () => {
+    const table = byTitle("Rebalance timeline, Kafka's view");
+    assert.equal(table?.type, 'table');
+    assert.match(table!.targets![0]!.expr ?? '', /lab_group_events_total\{job="observer"/);
+    assert.equal(table!.targets![0]!.format, 'table');
+    const annotation = (dashboard as unknown as { annotations: { list: { name: string; expr: string }[] } }).annotations.list.find((a) => a.name === "Rebalance (Kafka's view)");
+    assert.ok(annotation, 'an annotation for the coordinator\'s rebalances');
+    assert.match(annotation.expr, /lab_group_events_total\{job="observer", group="\$group", type=~"rebalance-started\|rebalance-ended"\}/);
+  });
+});

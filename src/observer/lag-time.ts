@@ -1,0 +1,78 @@
+/**
+ * Lag in seconds, estimated from log-end offsets over time (docs/time.md says why this and not a
+ * fetch of the record at the committed offset). Every poll already reads each partition's log-end
+ * offset; kept with the time it was read, those samples say when each offset was written, so the
+ * age of the oldest unprocessed record (the one at the committed offset) costs no extra request.
+ * Pure: the observer feeds it one poll at a time, tests feed it numbers.
+ */
+
+interface Sample {
+  at: number;
+  end: number;
+}
+
+export class EndOffsetHistory {
+  private readonly samples = new Map<number, Sample[]>();
+
+  /** @param maxSamples per partition; one per poll while the end moves, so 3600 is an hour at 1 s. */
+  constructor(private readonly maxSamples = 3600) {}
+
+  record(partition: number, at: number, end: number): void {
+    let s = this.samples.get(partition);
+    if (!s) this.samples.set(partition, (s = []));
+    const last = s[s.length - 1];
+    // The log went backwards: the topic was recreated; what was known about it is void.
+    if (last && end < last.end) s.length = 0;
+    const before = s[s.length - 2];
+    // A flat stretch needs only its first and last sample: the last bounds when the next record came.
+    if (last && before && last.end === end && before.end === end) last.at = Math.max(last.at, at);
+    else s.push({ at, end });
+    if (s.length > this.maxSamples) s.splice(0, s.length - this.maxSamples);
+  }
+
+  /**
+   * When the record at `offset` was written, in ms since the epoch, or null if it was not yet
+   * (offset at or past the last known end) or nothing is known of the partition. Between two
+   * samples the records are taken as evenly spread; before the oldest sample the history's mean
+   * rate is extrapolated, and with no rate to go by the oldest sample is the answer (a lower bound
+   * of the age).
+   */
+  writtenAt(partition: number, offset: number): number | null {
+    const s = this.samples.get(partition);
+    if (!s || s.length === 0) return null;
+    const k = s.findIndex((x) => x.end > offset);
+    if (k < 0) return null;
+    if (k > 0) {
+      const a = s[k - 1]!;
+      const b = s[k]!;
+      return a.at + ((offset + 1 - a.end) / (b.end - a.end)) * (b.at - a.at);
+    }
+    const first = s[0]!;
+    const last = s[s.length - 1]!;
+    const rate = last.at > first.at ? (last.end - first.end) / (last.at - first.at) : 0;
+    return rate > 0 ? first.at - (first.end - (offset + 1)) / rate : first.at;
+  }
+
+  partitions(): number[] {
+    return [...this.samples.keys()];
+  }
+
+  /** Forget partitions the topic no longer has. */
+  retain(partitions: Iterable<number>): void {
+    const keep = new Set(partitions);
+    for (const p of this.samples.keys()) if (!keep.has(p)) this.samples.delete(p);
+  }
+}
+
+/**
+ * How old the oldest record the group has not processed is, in seconds, at `now`: 0 when the
+ * committed offset is at the end (caught up), null when there is no committed offset or nothing
+ * known of the partition.
+ */
+export function lagSeconds(history: EndOffsetHistory, partition: number, committed: number | null, end: number | null, now: number): number | null {
+  if (committed === null || end === null) return null;
+  if (committed >= end) return 0;
+  const written = history.writtenAt(partition, committed);
+  if (written === null) return null;
+  return Math.max(0, (now - written) / 1000);
+}

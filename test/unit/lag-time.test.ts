@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { EndOffsetHistory, lagSeconds } from '../../src/observer/lag-time';
+import { GroupViews } from '../../src/observer/poller';
+import { buildGroupView } from '../../src/observer/group-view';
+
+/** 10 records a second on partition 0, one poll a second: offset o is written at o * 100 ms. */
+function steady(history: EndOffsetHistory, untilMs: number, rate = 10): void {
+  for (let t = 0; t <= untilMs; t += 1000) history.record(0, t, Math.floor((t * rate) / 1000));
+}
+
+describe('lag in seconds from log-end offsets over time', () => {
+  test('caught up is 0, whatever the history', () => {
+    const h = new EndOffsetHistory();
+    steady(h, 10_000);
+    assert.equal(lagSeconds(h, 0, 100, 100, 10_000), 0);
+  });
+
+  test('the age of the record at the committed offset, interpolated between polls', () => {
+    const h = new EndOffsetHistory();
+    steady(h, 10_000);
+    // Offset 50 was written between the polls at 5 s (end 50) and 6 s (end 60): at 5.1 s.
+    assert.ok(Math.abs(lagSeconds(h, 0, 50, 100, 10_000)! - 4.9) < 1e-9);
+    assert.ok(Math.abs(lagSeconds(h, 0, 55, 100, 10_000)! - 4.4) < 1e-9);
+  });
+
+  test('a stopped consumer: the lag rises one second per second', () => {
+    const h = new EndOffsetHistory();
+    steady(h, 60_000);
+    const at = (now: number) => lagSeconds(h, 0, 200, 600, now)!;
+    for (let now = 30_000; now <= 60_000; now += 1000) assert.ok(Math.abs(at(now + 1000) - at(now) - 1) < 1e-9);
+  });
+
+  test('production stopped and the consumer too: the lag still rises, from when the record came', () => {
+    const h = new EndOffsetHistory();
+    steady(h, 10_000);
+    for (let t = 11_000; t <= 100_000; t += 1000) h.record(0, t, 100);
+    assert.ok(Math.abs(lagSeconds(h, 0, 95, 100, 100_000)! - (100 - 9.6)) < 1e-9);
+  });
+
+  test('a burst after a quiet stretch is dated after the last poll that saw the log unchanged', () => {
+    const h = new EndOffsetHistory();
+    for (let t = 0; t <= 20_000; t += 1000) h.record(0, t, 0);
+    h.record(0, 21_000, 1000);
+    // The stretch was compressed to its first and last sample; the burst lies within (20 s, 21 s].
+    const written = h.writtenAt(0, 0)!;
+    assert.ok(written > 20_000 && written <= 21_000, `written at ${written}`);
+  });
+
+  test('before the oldest sample the mean rate is extrapolated; with no rate the oldest sample bounds the age', () => {
+    const h = new EndOffsetHistory();
+    for (let t = 10_000; t <= 20_000; t += 1000) h.record(0, t, t / 100);
+    // 10 records a second; offset 49 was written at 5 s.
+    assert.ok(Math.abs(h.writtenAt(0, 49)! - 5000) < 1e-6);
+    const flat = new EndOffsetHistory();
+    flat.record(0, 7000, 100);
+    assert.equal(flat.writtenAt(0, 3), 7000);
+  });
+
+  test('a recreated topic (the end goes back) starts the history again', () => {
+    const h = new EndOffsetHistory();
+    steady(h, 10_000);
+    h.record(0, 11_000, 5);
+    assert.equal(h.writtenAt(0, 2), 11_000);
+  });
+
+  test('the history is bounded per partition', () => {
+    const h = new EndOffsetHistory(10);
+    steady(h, 100_000);
+    // The oldest ten samples are gone: offset 0 is extrapolated from the last ten, not remembered.
+    assert.ok(Math.abs(h.writtenAt(0, 0)! - 100) < 1e-6);
+    assert.equal(lagSeconds(h, 0, 0, 1000, 100_000)! > 99, true);
+  });
+
+  test('the observer fills each partition and the group with lag in seconds from the ends of every poll', () => {
+    let now = 0;
+    const views = new GroupViews({ staleAfterMs: 10_000, now: () => now });
+    const raw = (committed: Map<number, number>) => ({ group: 'g', state: 'Stable', protocol: 'classic' as const, assignor: 'range', coordinator: '', members: [], committed });
+    for (now = 0; now <= 20_000; now += 1000) {
+      const end = new Map([[0, now / 100], [1, now / 100]]);
+      const topic = { partitions: [0, 1], end };
+      // Partition 0's consumer stopped at offset 50 (written at 5 s); partition 1's keeps up.
+      const committed = Math.min(now / 100, 50);
+      views.succeeded([buildGroupView(raw(new Map([[0, committed], [1, now / 100]])), topic)], [], { at: now, end });
+    }
+    const g = views.groups()[0]!;
+    assert.ok(Math.abs(g.partitions[0]!.lagSeconds! - 15) < 0.2, `partition 0: ${g.partitions[0]!.lagSeconds}`);
+    assert.equal(g.partitions[1]!.lagSeconds, 0);
+    assert.equal(g.maxLagSeconds, g.partitions[0]!.lagSeconds);
+  });
+});
