@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { describeKafkaError } from '../shared/kafka-errors';
+import { CODES } from '@confluentinc/kafka-javascript';
+import { kafkaErrorInterpreter } from '../shared/kafka-error-description';
 import { BrokerAdmin } from './broker-admin';
 import { loadObserverConfig } from './config';
 import type { KafkaClientMessage, ObserverMessage } from './kafka-client-messages';
@@ -20,6 +21,13 @@ const STUCK_POLLS = 3;
 /** The exit code for that restart (EX_TEMPFAIL); the observer counts it as exit_75. */
 export const STUCK_EXIT_CODE = 75;
 const TIMED_OUT = -185;
+/**
+ * Error names from this client's own library. Not src/shared/kafka-errors: it loads node-rdkafka,
+ * whose librdkafka.so.1 the dynamic loader would then reuse for @confluentinc/kafka-javascript (same
+ * soname), so this process ran on node-rdkafka's librdkafka 2.12.0, without our patch for the
+ * coordinator abort (issue 17). test/unit/librdkafka-per-client.test.ts keeps it so.
+ */
+const { describeKafkaError } = kafkaErrorInterpreter(CODES.ERRORS as Record<string, number>);
 
 export function runKafkaClient(env: NodeJS.ProcessEnv): void {
   const config = loadObserverConfig(env);
