@@ -7,7 +7,7 @@
  * replicas' own view (job "consumer": rate, pause, duplicates, gaps, latency) sits beside it.
  */
 import { DATASOURCE, type FieldConfig, type Panel, type PanelSpec, layout, memberColourOverrides, memberValueMappings, partitionMatrix, partitionSeriesOrder, target } from './grafana';
-import { counted, duplicatesPerPartition } from './promql';
+import { counted, duplicatesInRangePerPartition, duplicatesPerPartition } from './promql';
 
 const G = 'group="$group"';
 const OBS = `job="observer", ${G}`;
@@ -254,8 +254,10 @@ function panels(): Panel[] {
           {
             ...stat(
               'Time to drain the lag at the current pace',
-              'Total lag divided by how fast it shrinks over the last minute; "not draining" while it grows or stays put.',
-              [target('A', `(sum(kafka_consumergroup_group_sum_lag{${OBS}}) / (-sum(deriv(kafka_consumergroup_group_sum_lag{${OBS}}[1m])) > 0)) or vector(-1)`, 'time to drain', { instant: true })],
+              'Total lag divided by how fast it shrank over the last 15 seconds; "not draining" while it grows or stays put.',
+              // deriv() is a least-squares slope: over a minute, the build-up before a drain of less than
+              // a minute keeps it positive, and the stat read "not draining" through the whole catch-up.
+              [target('A', `(sum(kafka_consumergroup_group_sum_lag{${OBS}}) / (-sum(deriv(kafka_consumergroup_group_sum_lag{${OBS}}[15s])) > 0)) or vector(-1)`, 'time to drain', { instant: true })],
               { unit: 's', color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 60], ['dark-orange', 600]), mappings: [{ type: 'value', options: { '-1': { text: 'not draining', color: 'blue', index: 0 } } }] },
             ),
             w: 8,
@@ -339,7 +341,7 @@ function panels(): Panel[] {
           stat(
             'Duplicates in the time range (group-wide)',
             'Messages processed a second time, by any replica: everything processed minus how far the group\'s processing frontier moved. Lag building or draining does not change it. A graceful stop adds 0; a kill adds what the dead replica had processed but not committed (at least what it had reported before it died: its last unscraped second is invisible to everybody).',
-            [target('A', `sum(sum_over_time((${duplicatesPerPartition('$__interval')})[$__range:$__interval])) or vector(0)`, 'duplicates', { instant: true })],
+            [target('A', `sum(${duplicatesInRangePerPartition('$__range', '$__interval')}) or vector(0)`, 'duplicates', { instant: true })],
             { color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 1]) },
             { w: 6, h: 5 },
           ),

@@ -41,12 +41,27 @@ export function counted(selector: string, window: string): string {
  * frontier without being counted as processed, which would otherwise subtract from real duplicates.
  * A killed replica's unscraped last seconds are invisible to everyone, so after a kill this is a
  * lower bound.
+ *
+ * `clampEachStep` false leaves the clamp to the caller, for a sum over many steps: each replica is
+ * scraped at its own moment, so in an eager hand-over the new owner's first progress can land a
+ * step before the old owner's last messages. Per step that reads minus those messages, then plus
+ * them: clamped per step, a hand-over with nothing processed twice would show duplicates.
  */
-export function duplicatesPerPartition(window: string): string {
+export function duplicatesPerPartition(window: string, clampEachStep = true): string {
   const frontier = (offset: string) =>
     `max by (topic, partition) (max_over_time(lab_consumer_processed_offset[${LOOKBACK}]${offset}))`;
-  return (
-    `clamp_min(sum by (topic, partition) (${counted('lab_consumer_messages_processed_total', window)})` +
-    ` - (${frontier('')} - ${frontier(` offset ${window}`)}), 0)`
-  );
+  const difference =
+    `sum by (topic, partition) (${counted('lab_consumer_messages_processed_total', window)})` +
+    ` - (${frontier('')} - ${frontier(` offset ${window}`)})`;
+  return clampEachStep ? `clamp_min(${difference}, 0)` : `(${difference})`;
+}
+
+/**
+ * Messages processed twice in the `range`, per partition, from steps of `step`: the steps' sum,
+ * clamped once. Out-of-order scrapes around a hand-over cancel out within the range; a graceful
+ * leave's unscraped last messages still subtract from that partition's later duplicates, so after
+ * a kill this stays a lower bound.
+ */
+export function duplicatesInRangePerPartition(range: string, step: string): string {
+  return `clamp_min(sum_over_time(${duplicatesPerPartition(step, false)}[${range}:${step}]), 0)`;
 }
