@@ -7,7 +7,7 @@
  * replicas' own view (job "consumer": rate, pause, duplicates, gaps, latency) sits beside it.
  */
 import { DATASOURCE, type FieldConfig, type Panel, type PanelSpec, layout, memberColourOverrides, memberValueMappings, partitionMatrix, partitionSeriesOrder, target } from './grafana';
-import { counted, duplicatesInRangePerPartition, duplicatesPerPartition } from './promql';
+import { counted, duplicatesInRangePerPartition, duplicatesPerStepPerPartition } from './promql';
 
 const G = 'group="$group"';
 const OBS = `job="observer", ${G}`;
@@ -368,7 +368,7 @@ function panels(): Panel[] {
             'Duplicates, redeliveries and gaps per interval',
             'Bars where something happened: group-wide duplicates (white), and per replica its redeliveries and gaps (gaps in red: they must never appear).',
             [
-              target('A', `sum(${duplicatesPerPartition('$__interval')}) > 0`, 'duplicates (group)', { interval: '2s' }),
+              target('A', `sum(${duplicatesPerStepPerPartition('$__interval')}) > 0`, 'duplicates (group)', { interval: '2s' }),
               target('B', `sum by (consumer) (${counted('lab_consumer_redeliveries_total', '$__interval')}) > 0`, '{{consumer}} redelivered', { interval: '2s' }),
               target('C', `sum by (consumer) (${counted('lab_consumer_sequence_gaps_total', '$__interval')}) > 0`, '{{consumer}} gaps', { interval: '2s' }),
             ],

@@ -65,3 +65,16 @@ export function duplicatesPerPartition(window: string, clampEachStep = true): st
 export function duplicatesInRangePerPartition(range: string, step: string): string {
   return `clamp_min(sum_over_time(${duplicatesPerPartition(step, false)}[${range}:${step}]), 0)`;
 }
+
+/**
+ * Messages processed twice in the `step` ending now, per partition, for bars one step wide. A step
+ * that reads negative (a hand-over whose old owner's last messages arrive a scrape late, a graceful
+ * leave's unscraped last messages) is carried into the next step, so the late arrival of those
+ * messages adds no bar, and the bars add up to duplicatesInRangePerPartition.
+ */
+export function duplicatesPerStepPerPartition(step: string): string {
+  const now = duplicatesPerPartition(step, false);
+  const before = `clamp_max(sum_over_time(${now}[${step}:${step}] offset ${step}), 0)`;
+  return `clamp_min((${now} + ${before}) or ${now}, 0)`;
+}
+

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { counted } from '../../src/dashboard/promql';
+import { counted, duplicatesPerStepPerPartition } from '../../src/dashboard/promql';
 import { labDashboard } from '../../src/dashboard/lab-dashboard';
 import { allPanels, concreteExpr, type Dashboard } from '../support/dashboard-queries';
 import { withoutFallback } from '../support/promql-fallback';
@@ -136,6 +136,26 @@ describe('duplicates (Prometheus evaluates the dashboard\'s pattern)', () => {
         expr: duplicatesIn60s,
         evalTime: '60s',
         value: 0,
+      },
+    ]);
+  });
+
+  test('the per-interval bars add up to the stat: the late arrival of a hand-over\'s last messages adds no bar, a kill\'s duplicates do', () => {
+    const bars = `sum(sum_over_time((sum(${duplicatesPerStepPerPartition('2s')}))[60s:2s]))`;
+    check([
+      {
+        name: 'bars, hand-over out of order',
+        series: { [processed(c1)]: '0+10x10 100 105 stale', [frontier(c1)]: '0+10x10 100 105 stale', [processed(c2)]: '_x11 10+10x10', [frontier(c2)]: '_x11 115+10x10' },
+        expr: bars,
+        evalTime: '60s',
+        value: 0,
+      },
+      {
+        name: 'bars, kill',
+        series: { [processed(c1)]: '0+10x10 stale', [frontier(c1)]: '0+10x10 stale', [processed(c2)]: '_x15 10+10x15', [frontier(c2)]: '_x15 90+10x15' },
+        expr: bars,
+        evalTime: '60s',
+        value: 20,
       },
     ]);
   });
