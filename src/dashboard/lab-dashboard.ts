@@ -7,7 +7,7 @@
  * replicas' own view (job "consumer": rate, pause, duplicates, gaps, latency) sits beside it.
  */
 import { DATASOURCE, type FieldConfig, type Panel, type PanelSpec, layout, memberColourOverrides, memberValueMappings, partitionMatrix, partitionSeriesOrder, target } from './grafana';
-import { counted, duplicatesInRangePerPartition, duplicatesPerStepPerPartition } from './promql';
+import { counted, duplicatesPerStepPerPartition } from './promql';
 
 const G = 'group="$group"';
 const OBS = `job="observer", ${G}`;
@@ -341,7 +341,7 @@ function panels(): Panel[] {
           stat(
             'Duplicates in the time range (group-wide)',
             'Messages processed a second time, by any replica: everything processed minus how far the group\'s processing frontier moved. Lag building or draining does not change it. A graceful stop adds 0; a kill adds what the dead replica had processed but not committed (at least what it had reported before it died: its last unscraped second is invisible to everybody).',
-            [target('A', `sum(${duplicatesInRangePerPartition('$__range', '$__interval')}) or vector(0)`, 'duplicates', { instant: true })],
+            [target('A', `sum(sum_over_time((${duplicatesPerStepPerPartition('$__interval')})[$__range:$__interval])) or vector(0)`, 'duplicates', { instant: true })],
             { color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 1]) },
             { w: 6, h: 5 },
           ),

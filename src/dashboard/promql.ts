@@ -42,10 +42,10 @@ export function counted(selector: string, window: string): string {
  * A killed replica's unscraped last seconds are invisible to everyone, so after a kill this is a
  * lower bound.
  *
- * `clampEachStep` false leaves the clamp to the caller, for a sum over many steps: each replica is
- * scraped at its own moment, so in an eager hand-over the new owner's first progress can land a
- * step before the old owner's last messages. Per step that reads minus those messages, then plus
- * them: clamped per step, a hand-over with nothing processed twice would show duplicates.
+ * `clampEachStep` false leaves the clamp to the caller: each replica is scraped at its own moment,
+ * so in an eager hand-over the new owner's first progress can land a step before the old owner's
+ * last messages. Per step that reads minus those messages, then plus them: clamped per step, a
+ * hand-over with nothing processed twice would show duplicates (duplicatesPerStepPerPartition).
  */
 export function duplicatesPerPartition(window: string, clampEachStep = true): string {
   const frontier = (offset: string) =>
@@ -57,20 +57,10 @@ export function duplicatesPerPartition(window: string, clampEachStep = true): st
 }
 
 /**
- * Messages processed twice in the `range`, per partition, from steps of `step`: the steps' sum,
- * clamped once. Out-of-order scrapes around a hand-over cancel out within the range; a graceful
- * leave's unscraped last messages still subtract from that partition's later duplicates, so after
- * a kill this stays a lower bound.
- */
-export function duplicatesInRangePerPartition(range: string, step: string): string {
-  return `clamp_min(sum_over_time(${duplicatesPerPartition(step, false)}[${range}:${step}]), 0)`;
-}
-
-/**
  * Messages processed twice in the `step` ending now, per partition, for bars one step wide. A step
  * that reads negative (a hand-over whose old owner's last messages arrive a scrape late, a graceful
  * leave's unscraped last messages) is carried into the next step, so the late arrival of those
- * messages adds no bar, and the bars add up to duplicatesInRangePerPartition.
+ * messages adds no duplicates. The stat sums these steps, so the bars add up to it.
  */
 export function duplicatesPerStepPerPartition(step: string): string {
   const now = duplicatesPerPartition(step, false);
