@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Applies our fixes in patches/ to two packages with a native addon and rebuilds what they touch
 // (the addons, and for a patch to the bundled librdkafka only librdkafka's changed objects):
-// - node-rdkafka: the consume(number) hand-off (README, "Our patch to node-rdkafka");
+// - node-rdkafka: the consume(number) hand-off (docs/patches.md);
 // - @confluentinc/kafka-javascript (the observer's client): a crash describing a group that the
 //   broker answered with an error, and librdkafka's abort in admin requests to a group coordinator
 //   that comes back after they timed out (librdkafka PR #5397).
@@ -32,7 +32,7 @@ const PACKAGES = [
     addon: 'build/Release/node-librdkafka.node',
     upstream:
       `If the new version hands consume(number) batches over without building each message in C++\n` +
-      `(see README, "Throughput"), delete its patch.`,
+      `(see docs/benchmarks.md, "Throughput"), delete its patch.`,
     test: 'test/integration/consume-handoff.test.ts',
   },
   {

@@ -14,16 +14,28 @@
  *              same figure as lab_consumer_rebalance_pause_seconds): exact, not bounded by the floor;
  *   baseline   the longest silence on any partition in the 3 s before the event: the floor
  *              below which the other times say nothing (messages arrive in small bursts).
- * Prints a table and writes bench/results/rebalance-<date>.json and rebalance-latest.json.
+ *   pauses     per partition (pause.ts): for each handover, the old owner's last processed message
+ *              to the new owner's first; for each partition that kept its owner, its longest
+ *              silence and whether that exceeds the floor; moved partitions nobody resumed
+ *              (orphans) or that the old owner never processed (unanchored) are listed, not
+ *              dropped. p50/p99 per event. Times are the audit lines' pino `time` (Date.now() of
+ *              each consumer process, 1 ms resolution; one machine, one clock).
+ *   broker     the group coordinator's own counters and state gauges over the same window, sampled
+ *              over JMX (broker-figures.ts), when the bench starts its own broker.
+ * Prints two tables and writes bench/results/rebalance-<date>.json and rebalance-latest.json;
+ * BENCH_DEBUG_DIR=<existing dir> also keeps each event's audit records and JMX samples there.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startBroker, type Broker } from '../../test/support/broker';
+import { freePort, startBroker, type Broker } from '../../test/support/broker';
 import { ConsumerProcess } from '../../test/support/consumer-process';
 import { LabProducer, createTopic, uniqueName } from '../../test/support/kafka';
 import { duplicates, processedCounts, waitForOwnership } from '../../test/support/group';
 import { waitFor } from '../../test/support/wait';
+import { partitionPauses, summarize, type Handover, type KeptPartition, type Orphan, type Unanchored, type PauseSummary, type ProcessedAt } from './pause';
+import { BrokerJmxSampler, brokerFigures, type BrokerFigures } from './broker-figures';
 
 const PARTITIONS = 12;
 const RATE_PER_PARTITION = Number(process.env.BENCH_RATE_PER_PARTITION ?? 50); // messages/s
@@ -56,8 +68,17 @@ interface EventResult {
   baselineGapMs: number;
   /** The longest pause any member reported itself for this event (its assign lines' pausedMs). */
   memberPauseMs: number;
+  pauses: PauseSummary;
+  handovers: Handover[];
+  orphans: Orphan[];
+  unanchored: Unanchored[];
+  kept: KeptPartition[];
+  /** The group coordinator's figures over the event's window; null when the broker is not ours. */
+  broker: BrokerFigures | null;
   note?: string;
 }
+
+let jmx: BrokerJmxSampler | null = null;
 
 interface Processed {
   t: number;
@@ -180,7 +201,18 @@ async function measure(
       if (l.event === 'assign' && typeof l.pausedMs === 'number' && Date.parse(l.time as string) >= t0) memberPauseMs = Math.max(memberPauseMs, l.pausedMs);
     }
   }
-  return { variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, baselineGapMs, memberPauseMs, note };
+  const flat: ProcessedAt[] = [];
+  for (const [consumer, list] of lists) for (const m of list) flat.push({ consumer, partition: m.partition, t: m.t });
+  const pp = partitionPauses(flat, { partitions: PARTITIONS, eventAt: t0, endAt: windowEnd, ownersBefore: before, ownersAfter: after, floorMs: baselineGapMs });
+  const broker = jmx ? brokerFigures(jmx.samples(), t0, windowEnd) : null;
+  if (process.env.BENCH_DEBUG_DIR) {
+    const f = path.join(process.env.BENCH_DEBUG_DIR, `${variant.name}-${event}.json`.replace(/[^a-zA-Z0-9.-]+/g, '_'));
+    writeFileSync(f, JSON.stringify({ t0, windowEnd, before: [...before], after: [...after], records: flat, jmx: jmx?.samples().filter((x) => x.t >= t0 - 3000 && x.t <= windowEnd) }));
+  }
+  return {
+    variant: variant.name, event, recoveryMs: recoveredAt - t0, stopTheWorldMs, moved, redelivered, baselineGapMs, memberPauseMs,
+    pauses: summarize(pp), handovers: pp.handovers, orphans: pp.orphans, unanchored: pp.unanchored, kept: pp.kept, broker, note,
+  };
 }
 
 async function runVariant(v: Variant): Promise<EventResult[]> {
@@ -258,18 +290,52 @@ async function runVariant(v: Variant): Promise<EventResult[]> {
 
 function table(rows: EventResult[]): string {
   const head = ['protocol', 'event', 'recovery ms', 'member pause ms', 'stop-the-world ms', 'baseline gap ms', 'moved', 'redelivered', 'note'];
-  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(r.memberPauseMs), String(r.stopTheWorldMs), String(r.baselineGapMs), String(r.moved), String(r.redelivered), r.note ?? '']);
+  const body = rows.map((r) => [r.variant, r.event, String(r.recoveryMs), String(Math.round(r.memberPauseMs * 10) / 10), String(r.stopTheWorldMs), String(r.baselineGapMs), String(r.moved), String(r.redelivered), r.note ?? '']);
+  return render(head, body);
+}
+
+function render(head: string[], body: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
+const ms = (v: number | null) => (v === null ? '-' : String(v));
+
+/** The pause each partition felt, beside the broker's own figures. */
+function pauseTable(rows: EventResult[]): string {
+  const head = ['protocol', 'event', 'handovers', 'handover pause p50 / p99 ms', 'not resumed / no old start', 'kept stopped / kept', 'kept silence p50 / p99 ms', 'floor ms', 'broker rebalances', 'broker rebalancing ms'];
+  const body = rows.map((r) => {
+    const p = r.pauses;
+    const b = r.broker;
+    return [
+      r.variant, r.event, String(p.handovers), `${ms(p.handoverP50Ms)} / ${ms(p.handoverP99Ms)}`, `${p.orphans} / ${p.unanchored}`, `${p.keptStopped} / ${p.kept}`,
+      `${ms(p.keptSilenceP50Ms)} / ${ms(p.keptSilenceP99Ms)}`, String(r.baselineGapMs),
+      b ? `${b.classicRebalances} classic, ${b.consumerGroupRebalances} KIP-848` : 'n/a',
+      b ? `${b.classicRebalancingMs} classic, ${b.consumerReconcilingMs} KIP-848` : 'n/a',
+    ];
+  });
+  return render(head, body);
+}
+
 async function main(): Promise<void> {
   let broker: Broker | null = null;
   if (!process.env.KAFKA_BROKERS) {
-    broker = await startBroker();
+    const jmxPort = await freePort();
+    broker = await startBroker({ jmxPort });
     process.env.KAFKA_BROKERS = broker.bootstrap;
+    const libs = execFileSync(path.resolve(__dirname, '../../../scripts/kafka-jars.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    jmx = BrokerJmxSampler.start(libs, jmxPort);
+    try {
+      await waitFor(() => jmx!.samples().length > 0, { timeoutMs: 60_000, what: "JmxTool's first sample of the broker's group coordinator metrics" });
+    } catch (err) {
+      // The broker's figures are a comparison, not the measurement: go on without them.
+      process.stderr.write(`# no broker figures: ${err instanceof Error ? err.message : String(err)}\n`);
+      await jmx.stop();
+      jmx = null;
+    }
   }
+  const loadAverageAtStart = os.loadavg();
   const only = process.env.BENCH_VARIANTS?.split(',').map((s) => s.trim());
   const rows: EventResult[] = [];
   try {
@@ -278,13 +344,15 @@ async function main(): Promise<void> {
       rows.push(...(await runVariant(v)));
     }
   } finally {
+    await jmx?.stop();
     await broker?.stop();
   }
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`;
-  process.stdout.write(`${table(rows)}\n\nmachine: ${machine}; ${PARTITIONS} partitions, ${RATE_PER_PARTITION} msg/s per partition, session timeout ${SESSION_TIMEOUT_MS} ms\n`);
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(', ');
+  process.stdout.write(`${table(rows)}\n\n${pauseTable(rows)}\n\nload average at the end: ${load}\nmachine: ${machine}; ${PARTITIONS} partitions, ${RATE_PER_PARTITION} msg/s per partition, session timeout ${SESSION_TIMEOUT_MS} ms\n`);
   const dir = path.resolve(__dirname, '../../../bench/results');
   mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify({ date: new Date().toISOString(), machine, partitions: PARTITIONS, ratePerPartition: RATE_PER_PARTITION, sessionTimeoutMs: SESSION_TIMEOUT_MS, results: rows }, null, 2);
+  const json = JSON.stringify({ date: new Date().toISOString(), machine, loadAverageAtEnd: os.loadavg(), loadAverageAtStart, partitions: PARTITIONS, ratePerPartition: RATE_PER_PARTITION, sessionTimeoutMs: SESSION_TIMEOUT_MS, results: rows }, null, 2);
   writeFileSync(path.join(dir, `rebalance-${new Date().toISOString().slice(0, 10)}.json`), json + '\n');
   writeFileSync(path.join(dir, 'rebalance-latest.json'), json + '\n');
 }

@@ -2,12 +2,12 @@
 # Multi-host end-to-end run of docker-stack.yml: a Docker Swarm of three engines on this one
 # machine, each a separate host as far as Swarm knows (its own container, network namespace,
 # address, hostname and data root): laptop-ann (manager, the instructor's node), laptop-bob and
-# laptop-cem (workers). Images travel the way README "Several machines: Docker Swarm" tells a
+# laptop-cem (workers). Images travel the way docs/swarm.md tells a
 # workshop on a LAN without internet: the instructor's engine has them (here: `docker save | docker
 # load` from this machine's engine), runs a registry service and pushes the project image to it;
 # the workers pull it from there (daemon setting insecure-registries).
 #
-# Then: deploy the stack with CONSUMERS replicas spread over the nodes; assert through Prometheus'
+# Then: deploy the stack with CONSUMER_REPLICAS replicas spread over the nodes; assert through Prometheus'
 # HTTP API that every partition has exactly one owner (the replicas' view and the coordinator's,
 # through the observer); stop production until the lag drains (so the accounting is exact), kill
 # laptop-bob outright (SIGKILL to its container: its engine and every replica on it die at once)
@@ -20,7 +20,7 @@
 # exits non-zero on failure.
 #
 # Environment: SWARM_SUBNET (192.168.231.0/24: the simulated LAN, a bridge network on this
-# machine's engine), CONSUMERS (6), TOPIC_PARTITIONS (12), E2E_RATE (50 messages/s),
+# machine's engine), CONSUMER_REPLICAS (6), TOPIC_PARTITIONS (12), E2E_RATE (50 messages/s),
 # OWNED_WITHIN (25 s: session timeout 10 s + rebalance + scrapes), LAB_SOURCE_IMAGE (the project
 # image on this machine, consumer-group-lab:latest, built from this tree), KEEP=1 to leave the swarm up,
 # SKIP_SETUP=1 to skip installing/starting Docker and building the stand-in images.
@@ -32,7 +32,7 @@ cd "$root"
 run_start=$(date +%s.%N)
 subnet=${SWARM_SUBNET:-192.168.231.0/24}
 prefix=${subnet%.*}
-consumers=${CONSUMERS:-6}
+consumers=${CONSUMER_REPLICAS:-6}
 export TOPIC_PARTITIONS=${TOPIC_PARTITIONS:-12}
 rate=${E2E_RATE:-50}
 owned_within=${OWNED_WITHIN:-25}
@@ -152,7 +152,7 @@ for n in "${nodes[@]}"; do
   on "$n" info >/dev/null 2>&1 || { docker logs --tail 20 "$tag-$n" >&2; fail "engine laptop-$n did not start"; }
 done
 
-# --- the swarm: README's commands ---------------------------------------------------------------
+# --- the swarm: docs/swarm.md's commands ------------------------------------------------------------
 on $manager swarm init --advertise-addr "${ip[$manager]}" >/dev/null
 token=$(on $manager swarm join-token -q worker)
 for n in "${nodes[@]}"; do
@@ -176,7 +176,7 @@ log "registry up and project image pushed in $(elapsed "$t0" "$(now)") s"
 log "docker stack deploy: $consumers consumers, rate $rate/s"
 t0=$(now)
 (set -a; . ./.env; set +a
- LAB_IMAGE=$lab_image CONSUMERS=$consumers RATE=$rate TOPIC_PARTITIONS=$TOPIC_PARTITIONS \
+ LAB_IMAGE=$lab_image CONSUMER_REPLICAS=$consumers RATE=$rate TOPIC_PARTITIONS=$TOPIC_PARTITIONS \
    on $manager stack deploy --detach=true --resolve-image never -c docker-stack.yml lab >/dev/null)
 # Grafana has no offline stand-in; the rest of the stack does not need it.
 on $manager service scale --detach lab_grafana=0 >/dev/null

@@ -1,6 +1,7 @@
-import { SECRET_VARIABLES, SECURITY_SPECS, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
-import { LOG_LEVELS, type LogLevel } from '../shared/logger';
-import { ConfigError, anyText, brokerList, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
+import { SECRET_VARIABLES, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
+import { PROGRAM_SPECS } from '../shared/program-env';
+import { type LogLevel } from '../shared/logger';
+import { ConfigError, anyText, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
 import { LAB_PROTOCOLS, chooseProtocol, type LabProtocol } from './lab-protocol';
 
 export const ASSIGNMENT_STRATEGIES = ['range', 'roundrobin', 'cooperative-sticky'] as const;
@@ -43,10 +44,8 @@ export interface ConsumerConfig {
   security: KafkaSecurity;
 }
 
-// Defaults live here and only here; README's configuration table mirrors this list.
+// Defaults live here and only here; docs/configuration.md's table mirrors this list.
 const specs = {
-  KAFKA_BROKERS: brokerList({ default: 'localhost:9092', desc: 'bootstrap servers' }),
-  KAFKA_TOPIC: nonEmptyText({ default: 'lab-events' }),
   KAFKA_GROUP_ID: nonEmptyText({ default: 'lab-group' }),
   // One setting for the lab's protocol; the three below it stay for programs configured before it.
   LAB_PROTOCOL: oneOf(LAB_PROTOCOLS)({ default: undefined }),
@@ -63,15 +62,13 @@ const specs = {
   BATCH_SIZE: intInRange(1, 100_000)({ default: 500 }),
   // librdkafka's defaults (64 MB, and 1 s before fetching again once that is full) cost memory and
   // leave the consumer waiting on an empty queue for up to a second whenever it drains a backlog:
-  // see README, "Throughput". 4 MB is a fifth of a second of reading at full speed.
+  // see docs/benchmarks.md, "Throughput". 4 MB is a fifth of a second of reading at full speed.
   QUEUED_MAX_MESSAGES_KBYTES: intInRange(1024, 2_097_151)({ default: 4096 }),
   FETCH_QUEUE_BACKOFF_MS: intInRange(0, 300_000)({ default: 10 }),
   CONSUMER_NAME: anyText({ default: '' }),
   STATIC_MEMBERSHIP: oneOf(['on', 'off'] as const)({ default: 'off' }),
   PARTITION_METRICS: oneOf(['on', 'off'] as const)({ default: 'on' }),
-  METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
-  LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
-  ...SECURITY_SPECS,
+  ...PROGRAM_SPECS,
 };
 
 const CLASSIC_ONLY = ['ASSIGNMENT_STRATEGY', 'SESSION_TIMEOUT_MS', 'HEARTBEAT_INTERVAL_MS'] as const;

@@ -1,6 +1,6 @@
 import Kafka from 'node-rdkafka';
 
-/** How node-rdkafka's consume(n) hands a batch over (README, "Our patch to node-rdkafka"). */
+/** How node-rdkafka's consume(n) hands a batch over (docs/patches.md). */
 export type ConsumeHandoff = 'columnar' | 'objects';
 export const CONSUME_HANDOFFS: readonly ConsumeHandoff[] = ['columnar', 'objects'];
 

@@ -218,7 +218,7 @@ export class GroupMember {
   private async consumeLoop(): Promise<void> {
     // With synchronous processing (PROCESSING_MS=0) the next batch is asked for before this one
     // is processed: node-rdkafka fetches on a worker thread and converts messages on this one, and
-    // asking only after processing left this thread idle a quarter of the time (README,
+    // asking only after processing left this thread idle a quarter of the time (docs/benchmarks.md,
     // "Throughput"). It is safe only then: rebalance callbacks run between batches, so a batch
     // fetched across a revocation starts where the commit ended. With awaited work a revocation
     // can land mid-batch, and a batch already fetched behind it would skip past the messages the

@@ -19,7 +19,7 @@ const MAX_LAB_MESSAGE_BYTES = 4096;
 
 /**
  * Reads a message. Almost every message on the topic is the load generator's flat JSON object, and
- * JSON.parse was a quarter of the consumer's busy time at full speed (README, "Throughput"), so
+ * JSON.parse was a quarter of the consumer's busy time at full speed (docs/benchmarks.md, "Throughput"), so
  * that shape is read straight from the bytes; anything else goes through JSON.parse, and both give
  * the same answer for every input (test/unit/lab-message.test.ts compares them).
  */

@@ -55,7 +55,7 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
   const handoff = checkConsumeHandoff();
   metrics.consumeHandoff(handoff.handoff);
   if (handoff.problem) {
-    log.warn({ consumeHandoff: handoff.handoff, problem: handoff.problem }, 'node-rdkafka is not patched: every batch is converted one message at a time in C++, about 3x slower (README, "Our patch to node-rdkafka"; reinstall with npm ci)');
+    log.warn({ consumeHandoff: handoff.handoff, problem: handoff.problem }, 'node-rdkafka is not patched: every batch is converted one message at a time in C++, about 3x slower (docs/patches.md; reinstall with npm ci)');
   } else {
     log.info({ consumeHandoff: handoff.handoff }, 'consume hand-off: columnar batches (our patched node-rdkafka)');
   }
@@ -67,7 +67,7 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
     log.info({ rebalances: member.assignment.rebalanceCounts() }, 'consumer stopped');
   }, { nativeCallPending: () => member.closing() });
 
-  // Exit code 3: stopped because Kafka fenced this member for good (see README).
+  // Exit code 3: stopped because Kafka fenced this member for good (see docs/design.md, "Exit codes").
   member.onFatal = () => shutdown('fatal Kafka error', 3);
   await member.start();
 }

@@ -76,11 +76,17 @@ export function target(refId: string, expr: string, legendFormat: string, opts: 
   return t;
 }
 
+/** A dashboard row: its header and lines of panels, each line at most 24 columns wide. */
+export interface Section {
+  title: string;
+  lines: PanelSpec[][];
+}
+
 /**
  * Lays out rows of panels on Grafana's 24-column grid: each section is a row header followed by
  * lines of panels whose widths add up to at most 24.
  */
-export function layout(sections: { title: string; lines: PanelSpec[][] }[]): Panel[] {
+export function layout(sections: Section[]): Panel[] {
   const panels: Panel[] = [];
   let id = 1;
   let y = 0;

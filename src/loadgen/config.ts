@@ -1,6 +1,7 @@
-import { ConfigError, brokerList, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
-import { SECRET_VARIABLES, SECURITY_SPECS, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
-import { LOG_LEVELS, type LogLevel } from '../shared/logger';
+import { ConfigError, brokerList, intInRange, parseEnv } from '../shared/env';
+import { SECRET_VARIABLES, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
+import { PROGRAM_SPECS } from '../shared/program-env';
+import { type LogLevel } from '../shared/logger';
 
 /** The most MAX_RATE may be set to. */
 export const RATE_CEILING = 1_000_000;
@@ -27,16 +28,12 @@ export interface LoadgenConfig {
 }
 
 const specs = {
-  KAFKA_BROKERS: brokerList({ default: 'localhost:9092' }),
-  KAFKA_TOPIC: nonEmptyText({ default: 'lab-events' }),
   TOPIC_PARTITIONS: intInRange(1, 10_000)({ default: 12 }),
   TOPIC_REPLICATION_FACTOR: intInRange(1, 32)({ default: 1 }),
   RATE: intInRange(0, RATE_CEILING)({ default: 10 }),
   MAX_RATE: intInRange(1, RATE_CEILING)({ default: DEFAULT_MAX_RATE }),
   EXTERNAL_LISTENER: brokerList({ default: undefined }),
-  METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
-  LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
-  ...SECURITY_SPECS,
+  ...PROGRAM_SPECS,
 };
 
 export function loadLoadgenConfig(env: NodeJS.ProcessEnv): LoadgenConfig {

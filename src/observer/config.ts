@@ -1,6 +1,7 @@
-import { ConfigError, brokerList, groupIdList, intInRange, nonEmptyText, oneOf, parseEnv } from '../shared/env';
-import { SECRET_VARIABLES, SECURITY_SPECS, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
-import { LOG_LEVELS, type LogLevel } from '../shared/logger';
+import { ConfigError, groupIdList, intInRange, parseEnv } from '../shared/env';
+import { SECRET_VARIABLES, securityFromEnv, withoutSecrets, type KafkaSecurity } from '../shared/kafka-security';
+import { PROGRAM_SPECS } from '../shared/program-env';
+import { type LogLevel } from '../shared/logger';
 
 export interface ObserverConfig {
   brokers: string;
@@ -17,16 +18,12 @@ export interface ObserverConfig {
 }
 
 const specs = {
-  KAFKA_BROKERS: brokerList({ default: 'localhost:9092' }),
-  KAFKA_TOPIC: nonEmptyText({ default: 'lab-events' }),
   OBSERVER_GROUPS: groupIdList({ default: [] as string[] }),
   // Once a second: a member that joined is on the dashboard within a poll plus a scrape.
   OBSERVER_INTERVAL_MS: intInRange(200, 60_000)({ default: 1000 }),
   OBSERVER_TIMEOUT_MS: intInRange(100, 60_000)({ default: 3000 }),
   OBSERVER_STALE_AFTER_MS: intInRange(0, 3_600_000)({ default: 10_000 }),
-  METRICS_PORT: intInRange(1, 65_535)({ default: 8080 }),
-  LOG_LEVEL: oneOf(LOG_LEVELS)({ default: 'info' }),
-  ...SECURITY_SPECS,
+  ...PROGRAM_SPECS,
 };
 
 export function loadObserverConfig(env: NodeJS.ProcessEnv): ObserverConfig {

@@ -11,7 +11,7 @@ import { waitFor } from '../support/wait';
 const PARTITIONS = 4;
 
 /**
- * SIGTERM, then exit 0 within what the README promises for that state, plus the machine's own
+ * SIGTERM, then exit 0 within what docs/design.md promises for that state, plus the machine's own
  * stall over the same time (the test process's event-loop delay).
  */
 async function assertCleanStopWithin(promisedMs: number, c: ConsumerProcess, t: TestContext): Promise<void> {
@@ -25,7 +25,7 @@ async function assertCleanStopWithin(promisedMs: number, c: ConsumerProcess, t: 
   assert.equal(c.exitCode, 0);
   assert.ok(took < bound, `exited after ${took} ms (bound ${bound} ms)`);
 }
-// README: with no broker reachable it "exits 0 at once" (read as within a second: no request is
+// docs/design.md: with no broker reachable it "exits 0 at once" (read as within a second: no request is
 // made, only the process's own shutdown), and a stop while connecting lets the attempt end (3 s at
 // most) and "exits 0 within about 3 s" ("about": one more second, as everywhere in these tests).
 const NO_BROKER_STOP_MS = 1000;

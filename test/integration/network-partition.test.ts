@@ -60,7 +60,7 @@ describe('when the network to the broker goes silent', () => {
     return { took: Date.now() - started, noiseMs: noise.stop() };
   }
 
-  // README: "exits 0 within about 2 s" (the metadata probe's 2 s, then the exit); "about" is
+  // docs/design.md: "exits 0 within about 2 s" (the metadata probe's 2 s, then the exit); "about" is
   // read as up to one more second. The load generator: its flush's 5 s deadline, then the exit.
   const SILENT_CONSUMER_STOP_MS = 3000;
   const SILENT_LOADGEN_STOP_MS = 6000;

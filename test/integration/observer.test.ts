@@ -165,7 +165,7 @@ describe('the group observer shows the group as its coordinator sees it', () => 
   test('named groups (OBSERVER_GROUPS) on a broker that has only just started: the observer stays up and shows the group once it forms', async () => {
     // A fresh broker has no coordinator until its offsets topic exists, and describes the group
     // with an error meanwhile; @confluentinc/kafka-javascript 1.10.1 crashed (SIGSEGV) converting
-    // such a description (patches/, README "Our patch to node-rdkafka").
+    // such a description (patches/, docs/patches.md).
     const fresh = await startBroker();
     try {
       const topic = uniqueName('fresh');

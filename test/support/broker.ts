@@ -50,7 +50,7 @@ export function canConnect(port: number): Promise<boolean> {
  * connection can go through a proxy there (see `openSilenceableProxy`). `advertisedHost`: the
  * address clients are told to use (default 127.0.0.1), e.g. a LAN address other machines would use.
  */
-export async function startBroker({ advertisedPort, advertisedHost = '127.0.0.1' }: { advertisedPort?: number; advertisedHost?: string } = {}): Promise<Broker> {
+export async function startBroker({ advertisedPort, advertisedHost = '127.0.0.1', jmxPort }: { advertisedPort?: number; advertisedHost?: string; jmxPort?: number } = {}): Promise<Broker> {
   const libs = execFileSync(path.join(ROOT, 'scripts/kafka-jars.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cgl-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
@@ -88,6 +88,17 @@ export async function startBroker({ advertisedPort, advertisedHost = '127.0.0.1'
   );
   const cp = `${libs}/*`;
   const java = ['-Xms256m', '-Xmx768m', `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`, '-cp', cp];
+  // `jmxPort`: the broker's own metrics (e.g. the group coordinator's) for Kafka's JmxTool, on
+  // loopback only; the RMI port is pinned to the same port so that one port is all a reader needs.
+  const jmx = jmxPort === undefined ? [] : [
+    '-Dcom.sun.management.jmxremote',
+    `-Dcom.sun.management.jmxremote.port=${jmxPort}`,
+    `-Dcom.sun.management.jmxremote.rmi.port=${jmxPort}`,
+    '-Dcom.sun.management.jmxremote.authenticate=false',
+    '-Dcom.sun.management.jmxremote.ssl=false',
+    '-Dcom.sun.management.jmxremote.host=127.0.0.1',
+    '-Djava.rmi.server.hostname=127.0.0.1',
+  ];
   const clusterId = execFileSync('java', [...java, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim().split('\n').pop()!.trim();
   execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { stdio: 'ignore' });
   const logFile = path.join(dir, 'broker.log');
@@ -95,7 +106,7 @@ export async function startBroker({ advertisedPort, advertisedHost = '127.0.0.1'
   let exited = true;
   const launch = async () => {
     const out = openSync(logFile, 'a');
-    const child = spawn('java', [...java, 'kafka.Kafka', propsFile], { stdio: ['ignore', out, out] });
+    const child = spawn('java', [...jmx, ...java, 'kafka.Kafka', propsFile], { stdio: ['ignore', out, out] });
     closeSync(out);
     proc = child;
     exited = false;
