@@ -34,6 +34,14 @@ interface Pending extends PartitionCounters {
   labels: Record<string, string>;
 }
 
+/**
+ * How long a revoked partition's processed offset stays exported. The messages processed between
+ * the last scrape and the revocation are in the processed counter at the next scrape; the Duplicates
+ * stat counts them as new only if that scrape shows the offset they moved the frontier to as well.
+ * Longer than any sensible scrape interval (Prometheus' default is one minute).
+ */
+const FRONTIER_LINGER_MS = 60_000;
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const PROCESSING_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -45,6 +53,8 @@ export class ConsumerMetrics {
   readonly registry = new Registry();
   private readonly counters = new Map<number, Pending>();
   private readonly perPartition: boolean;
+  /** Revoked partitions whose last processed offset is still exported, with when they were revoked. */
+  private readonly revokedFrontiers = new Map<number, number>();
 
   private readonly info: Gauge<'group' | 'topic' | 'client_id' | 'group_protocol' | 'assignment_strategy'>;
   private readonly assigned: Gauge<PartitionLabels>;
@@ -73,6 +83,7 @@ export class ConsumerMetrics {
   constructor(
     private readonly id: ConsumerIdentity,
     perPartition = true,
+    private readonly now: () => number = Date.now,
   ) {
     this.perPartition = perPartition;
     const r = [this.registry];
@@ -109,7 +120,7 @@ export class ConsumerMetrics {
     // The group's processing frontier, read with the processed counters in one scrape: the dashboard
     // counts duplicates as "processed minus how far the frontier moved", which does not change when
     // lag builds or drains (processed minus produced does).
-    this.processedOffset = new Gauge({ name: 'lab_consumer_processed_offset', help: 'Offset after the last message this consumer processed on an owned partition (what a commit would store).', labelNames: pl, registers: r, collect: flush });
+    this.processedOffset = new Gauge({ name: 'lab_consumer_processed_offset', help: 'Offset after the last message this consumer processed on an owned partition (what a commit would store); kept for a minute after the partition is revoked.', labelNames: pl, registers: r, collect: flush });
     this.lag = new Gauge({ name: 'lab_consumer_lag_messages', help: 'High watermark minus committed offset, per owned partition.', labelNames: pl, registers: r });
     this.groupLag = new Gauge({
       name: 'kafka_consumergroup_group_lag',
@@ -154,12 +165,21 @@ export class ConsumerMetrics {
 
   /** Moves what the hot path counted into prom-client; runs whenever a scrape reads the counters. */
   flush(): void {
-    for (const c of this.counters.values()) {
+    for (const [p, c] of this.counters) {
       if (c.processed > 0) this.processed.inc(c.labels, c.processed);
       if (c.redeliveries > 0) this.redeliveries.inc(c.labels, c.redeliveries);
       if (c.gaps > 0) this.gaps.inc(c.labels, c.gaps);
-      if (this.perPartition && c.nextOffset >= 0) this.processedOffset.set(c.labels, c.nextOffset);
+      if (this.perPartition && c.nextOffset >= 0) {
+        this.processedOffset.set(c.labels, c.nextOffset);
+        this.revokedFrontiers.delete(p);
+      }
       c.processed = c.redeliveries = c.gaps = 0;
+    }
+    const now = this.now();
+    for (const [p, revokedAt] of this.revokedFrontiers) {
+      if (now - revokedAt < FRONTIER_LINGER_MS) continue;
+      this.processedOffset.remove({ topic: this.id.topic, partition: String(p) });
+      this.revokedFrontiers.delete(p);
     }
   }
 
@@ -178,14 +198,14 @@ export class ConsumerMetrics {
   revokedPartitions(removed: number[], owned: number, memberId: string | null): void {
     for (const p of removed) {
       const labels = { topic: this.id.topic, partition: String(p) };
-      for (const g of [this.assigned, this.committed, this.position, this.highWatermark, this.lag, this.processedOffset]) g.remove(labels);
-      // Messages processed before the revocation are flushed already or lost with it; the frontier
-      // comes back with the first message after a new assignment, never from the old ownership.
+      for (const g of [this.assigned, this.committed, this.position, this.highWatermark, this.lag]) g.remove(labels);
+      // The processed offset stays at its last value for the next scrapes (FRONTIER_LINGER_MS), the
+      // counters' last messages with it; a new ownership's first message replaces it.
       const c = this.counters.get(p);
       if (c) {
         this.flush();
+        if (c.nextOffset >= 0) this.revokedFrontiers.set(p, this.now());
         c.nextOffset = -1;
-        this.processedOffset.remove(labels);
       }
       this.groupLag.remove(this.groupLagLabels(p, memberId));
     }

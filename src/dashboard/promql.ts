@@ -41,12 +41,30 @@ export function counted(selector: string, window: string): string {
  * frontier without being counted as processed, which would otherwise subtract from real duplicates.
  * A killed replica's unscraped last seconds are invisible to everyone, so after a kill this is a
  * lower bound.
+ *
+ * `clampEachStep` false leaves the clamp to the caller: each replica is scraped at its own moment,
+ * so in an eager hand-over the new owner's first progress can land a step before the old owner's
+ * last messages. Per step that reads minus those messages, then plus them: clamped per step, a
+ * hand-over with nothing processed twice would show duplicates (duplicatesPerStepPerPartition).
  */
-export function duplicatesPerPartition(window: string): string {
+export function duplicatesPerPartition(window: string, clampEachStep = true): string {
   const frontier = (offset: string) =>
     `max by (topic, partition) (max_over_time(lab_consumer_processed_offset[${LOOKBACK}]${offset}))`;
-  return (
-    `clamp_min(sum by (topic, partition) (${counted('lab_consumer_messages_processed_total', window)})` +
-    ` - (${frontier('')} - ${frontier(` offset ${window}`)}), 0)`
-  );
+  const difference =
+    `sum by (topic, partition) (${counted('lab_consumer_messages_processed_total', window)})` +
+    ` - (${frontier('')} - ${frontier(` offset ${window}`)})`;
+  return clampEachStep ? `clamp_min(${difference}, 0)` : `(${difference})`;
 }
+
+/**
+ * Messages processed twice in the `step` ending now, per partition, for bars one step wide. A step
+ * that reads negative (a hand-over whose old owner's last messages arrive a scrape late, a graceful
+ * leave's unscraped last messages) is carried into the next step, so the late arrival of those
+ * messages adds no duplicates. The stat sums these steps, so the bars add up to it.
+ */
+export function duplicatesPerStepPerPartition(step: string): string {
+  const now = duplicatesPerPartition(step, false);
+  const before = `clamp_max(sum_over_time(${now}[${step}:${step}] offset ${step}), 0)`;
+  return `clamp_min((${now} + ${before}) or ${now}, 0)`;
+}
+

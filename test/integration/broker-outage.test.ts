@@ -41,11 +41,14 @@ const OUTAGE_MS = 15_000;
 describe('when the broker goes down and comes back', () => {
   let broker: Broker;
   const running = endedAfterSuite();
+  // Closed when the suite ends, whatever failed: an open producer keeps the test process alive.
+  const producers: LabProducer[] = [];
 
   before(async () => {
     broker = await startBroker();
   });
   after(async () => {
+    await Promise.all(producers.map((p) => p.close()));
     await broker?.stop();
   });
 
@@ -53,6 +56,7 @@ describe('when the broker goes down and comes back', () => {
     const topic = uniqueName('outage');
     await createTopic(topic, PARTITIONS, broker.bootstrap);
     const producer = await LabProducer.connect(topic, broker.bootstrap);
+    producers.push(producer);
     const c = await ConsumerProcess.start(name, { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), PROCESSING_MS: '1', ...env });
     running.push(c);
     await waitFor(async () => (await c.owned())?.length === PARTITIONS, { what: `${name} to own every partition` }).catch((err) => {
@@ -133,6 +137,7 @@ describe('when the broker goes down and comes back', () => {
       const topic = uniqueName('outage-static');
       await createTopic(topic, PARTITIONS, broker.bootstrap);
       const producer = await LabProducer.connect(topic, broker.bootstrap);
+      producers.push(producer);
       const env: Record<string, string> = {
         KAFKA_BROKERS: broker.bootstrap,
         KAFKA_TOPIC: topic,

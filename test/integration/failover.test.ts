@@ -30,6 +30,7 @@ describe('when a consumer leaves the group, the others take over its partitions'
     await waitForOwnership([a, b], PARTITIONS);
 
     const producer = await LabProducer.connect(topic);
+    t.after(() => producer.close());
     await producer.produce(PARTITIONS, 300);
     // Stop `a` while it is busy, so there is a message in flight to finish and offsets to commit.
     await waitFor(() => a.processed().length >= 50, { what: 'a to be busy' });
@@ -64,6 +65,7 @@ describe('when a consumer leaves the group, the others take over its partitions'
     const before = await waitForOwnership([a, b], PARTITIONS);
 
     const producer = await LabProducer.connect(topic);
+    t.after(() => producer.close());
     await producer.produce(PARTITIONS, 100);
     await waitFor(() => a.processed().length >= 60, { what: 'a to be busy' });
 

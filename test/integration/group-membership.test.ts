@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait';
 describe('consumers in one group share the partitions', () => {
   const running = endedAfterSuite();
 
-  test('two consumers split the partitions, each processes only its own, and a third joining keeps the split exact', async () => {
+  test('two consumers split the partitions, each processes only its own, and a third joining keeps the split exact', async (t) => {
     const topic = uniqueName('split');
     const group = uniqueName('g');
     const partitions = 6;
@@ -24,6 +24,7 @@ describe('consumers in one group share the partitions', () => {
     assert.ok(two.get('a')!.length > 0 && two.get('b')!.length > 0, 'both consumers own partitions');
 
     const producer = await LabProducer.connect(topic);
+    t.after(() => producer.close());
     await producer.produce(partitions, 20);
     await allProcessed([a, b], producer.produced());
 
@@ -45,7 +46,7 @@ describe('consumers in one group share the partitions', () => {
     await producer.close();
   });
 
-  test('with more consumers than partitions, the extra consumer is idle and says so in /status and the metrics', async () => {
+  test('with more consumers than partitions, the extra consumer is idle and says so in /status and the metrics', async (t) => {
     const topic = uniqueName('idle');
     const group = uniqueName('g');
     await createTopic(topic, 2);
@@ -69,6 +70,7 @@ describe('consumers in one group share the partitions', () => {
     // The member id the coordinator assigned is reported, and used as kafka-lag-exporter's consumer_id
     // (lag is known, and exported, once the group has committed something).
     const producer = await LabProducer.connect(topic);
+    t.after(() => producer.close());
     await producer.produce(2, 3);
     await allProcessed(consumers, producer.produced());
     await producer.close();

@@ -9,11 +9,12 @@ import { waitFor } from '../support/wait';
 describe('messages that are not ours', () => {
   const running = endedAfterSuite();
 
-  test('text, binary, 1 MiB and empty messages are counted, logged once per kind, committed, and the consumer keeps going', async () => {
+  test('text, binary, 1 MiB and empty messages are counted, logged once per kind, committed, and the consumer keeps going', async (t) => {
     const topic = uniqueName('poison');
     const group = uniqueName('g');
     await createTopic(topic, 1);
     const producer = await LabProducer.connect(topic);
+    t.after(() => producer.close());
     await producer.produce(1, 3);
     await producer.produceRaw(0, Buffer.from('hello, not json'));
     await producer.produceRaw(0, Buffer.from('{"truncated": '));

@@ -31,10 +31,17 @@ async function scaleUpAndDown(env: Record<string, string>, processingMs = 2): Pr
   // or repeat messages.
   const full = { ...env, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('g'), PROCESSING_MS: String(processingMs) };
   const producer = await LabProducer.connect(topic);
-  const a = await ConsumerProcess.start('a', full);
-  const group = [a];
+  // Every process started is killed at the end, also one that failed before it joined `group`.
+  const started: ConsumerProcess[] = [];
+  const start = async (name: string) => {
+    const c = await ConsumerProcess.start(name, full);
+    started.push(c);
+    return c;
+  };
   const steps: Step[] = [];
   try {
+    const a = await start('a');
+    const group = [a];
     let owners = await waitForOwnership(group, PARTITIONS);
     const step = async (label: string, change: () => Promise<ConsumerProcess[]>) => {
       const marks = new Map(group.map((c) => [c.name, c.lines.length]));
@@ -58,9 +65,9 @@ async function scaleUpAndDown(env: Record<string, string>, processingMs = 2): Pr
       const revoked = new Map(members.map((c) => [c.name, revokedSince(c, marks.get(c.name) ?? c.lines.length)]));
       steps.push({ label, before, after: owners, revoked });
     };
-    const b = await ConsumerProcess.start('b', full);
+    const b = await start('b');
     await step('b joins', async () => (group.push(b), [a, b]));
-    const c = await ConsumerProcess.start('c', full);
+    const c = await start('c');
     await step('c joins', async () => (group.push(c), [a, b, c]));
     await step('c leaves (SIGTERM)', async () => {
       c.signal('SIGTERM');
@@ -78,7 +85,7 @@ async function scaleUpAndDown(env: Record<string, string>, processingMs = 2): Pr
     );
     return { steps, pauses: pauses.join(', ') };
   } finally {
-    await Promise.all(group.map((c) => c.kill()));
+    await Promise.all(started.map((c) => c.kill()));
     await producer.close();
   }
 }

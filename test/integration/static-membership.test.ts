@@ -35,6 +35,7 @@ describe('static membership (KIP-345)', () => {
     assert.deepEqual(await b.owned(), before.get('static-b'), 'b kept exactly its partitions');
 
     const producer = await LabProducer.connect(topic);
+    t.after(() => producer.close());
     await producer.produce(PARTITIONS, 10);
     await allProcessed([a2, b], producer.produced());
     await producer.close();

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { counted } from '../../src/dashboard/promql';
+import { counted, duplicatesPerStepPerPartition } from '../../src/dashboard/promql';
 import { labDashboard } from '../../src/dashboard/lab-dashboard';
 import { allPanels, concreteExpr, type Dashboard } from '../support/dashboard-queries';
 import { withoutFallback } from '../support/promql-fallback';
@@ -125,6 +125,41 @@ describe('duplicates (Prometheus evaluates the dashboard\'s pattern)', () => {
     ]);
   });
 
+  test('an eager hand-over where the old owner\'s last scrape comes a step after the new owner\'s first adds no duplicates', () => {
+    // c1 processes offsets to 100 (scraped), then to 105, and is revoked; c2 starts at 105. Scrapes
+    // of different replicas have their own phase: c2's first progress (115) is in the step at 22 s,
+    // c1's last 5 messages only in the step at 24 s. Per step that reads -5 then +5.
+    check([
+      {
+        name: 'hand-over, scrapes out of order',
+        series: { [processed(c1)]: '0+10x10 100 105 stale', [frontier(c1)]: '0+10x10 100 105 stale', [processed(c2)]: '_x11 10+10x10', [frontier(c2)]: '_x11 115+10x10' },
+        expr: duplicatesIn60s,
+        evalTime: '60s',
+        value: 0,
+      },
+    ]);
+  });
+
+  test('the per-interval bars add up to the stat: the late arrival of a hand-over\'s last messages adds no bar, a kill\'s duplicates do', () => {
+    const bars = `sum(sum_over_time((sum(${duplicatesPerStepPerPartition('2s')}))[60s:2s]))`;
+    check([
+      {
+        name: 'bars, hand-over out of order',
+        series: { [processed(c1)]: '0+10x10 100 105 stale', [frontier(c1)]: '0+10x10 100 105 stale', [processed(c2)]: '_x11 10+10x10', [frontier(c2)]: '_x11 115+10x10' },
+        expr: bars,
+        evalTime: '60s',
+        value: 0,
+      },
+      {
+        name: 'bars, kill',
+        series: { [processed(c1)]: '0+10x10 stale', [frontier(c1)]: '0+10x10 stale', [processed(c2)]: '_x15 10+10x15', [frontier(c2)]: '_x15 90+10x15' },
+        expr: bars,
+        evalTime: '60s',
+        value: 20,
+      },
+    ]);
+  });
+
   test('a graceful leave whose last messages were never scraped adds no duplicates (and takes none away)', () => {
     // c1's last scrape saw offset 100; it went on to 110, committed and left. c2 starts at 110.
     check([
@@ -138,3 +173,26 @@ describe('duplicates (Prometheus evaluates the dashboard\'s pattern)', () => {
     ]);
   });
 });
+
+describe('time to drain (Prometheus evaluates the dashboard\'s stat)', () => {
+  const timeToDrain = (() => {
+    const stat = allPanels(labDashboard() as unknown as Dashboard).find((p) => p.title.startsWith('Time to drain'));
+    assert.ok(stat?.targets?.[0]?.expr, 'the dashboard has the time-to-drain stat');
+    const stripped = withoutFallback(concreteExpr(stat.targets[0].expr, { rateInterval: '10s', interval: '2s', range: '5m' }, { group: 'g' }), new Map());
+    assert.equal(stripped.fallback, -1, 'the stat falls back to -1, "not draining"');
+    return stripped.expr;
+  })();
+  const lag = 'kafka_consumergroup_group_sum_lag{job="observer",group="g",topic="t"}';
+
+  test('a backlog built in 10 s and draining at 600 messages/s for 20 s shows its remaining seconds while it drains', () => {
+    // 40 s at 0, 6000 more every 2 s to 12000, then 1200 less every 2 s: the workshop's "stop the
+    // consumers, start them again". 16 s into the drain 2400 are left: 4 s at 600/s.
+    const series = { [lag]: '0x20 6000 12000 10800-1200x9 0x20' };
+    check([
+      { name: 'draining', series, expr: timeToDrain, evalTime: '1m0s', value: 4 },
+      // Steady at 0 afterwards: no value, so the stat shows its fallback, "not draining".
+      { name: 'drained', series, expr: timeToDrain, evalTime: '1m40s', value: null },
+    ]);
+  });
+});
+

@@ -1,6 +1,6 @@
 /** Whether anything is lost or processed twice: gaps, duplicates, redeliveries, invalid messages. */
 import { target, type Section } from '../grafana';
-import { counted, duplicatesPerPartition } from '../promql';
+import { counted, duplicatesPerStepPerPartition } from '../promql';
 import { BARS, memberSeries, stat, thresholds } from '../presets';
 
 export const correctnessRow: Section = {
@@ -17,7 +17,7 @@ export const correctnessRow: Section = {
       stat(
         'Duplicates in the time range (group-wide)',
         'Messages processed a second time, by any replica: everything processed minus how far the group\'s processing frontier moved. Lag building or draining does not change it. A graceful stop adds 0; a kill adds what the dead replica had processed but not committed (at least what it had reported before it died: its last unscraped second is invisible to everybody).',
-        [target('A', `sum(sum_over_time((${duplicatesPerPartition('$__interval')})[$__range:$__interval])) or vector(0)`, 'duplicates', { instant: true })],
+        [target('A', `sum(sum_over_time((${duplicatesPerStepPerPartition('$__interval')})[$__range:$__interval])) or vector(0)`, 'duplicates', { instant: true })],
         { color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 1]) },
         { w: 6, h: 5 },
       ),
@@ -44,7 +44,7 @@ export const correctnessRow: Section = {
         'Duplicates, redeliveries and gaps per interval',
         'Bars where something happened: group-wide duplicates (white), and per replica its redeliveries and gaps (gaps in red: they must never appear).',
         [
-          target('A', `sum(${duplicatesPerPartition('$__interval')}) > 0`, 'duplicates (group)', { interval: '2s' }),
+          target('A', `sum(${duplicatesPerStepPerPartition('$__interval')}) > 0`, 'duplicates (group)', { interval: '2s' }),
           target('B', `sum by (consumer) (${counted('lab_consumer_redeliveries_total', '$__interval')}) > 0`, '{{consumer}} redelivered', { interval: '2s' }),
           target('C', `sum by (consumer) (${counted('lab_consumer_sequence_gaps_total', '$__interval')}) > 0`, '{{consumer}} gaps', { interval: '2s' }),
         ],

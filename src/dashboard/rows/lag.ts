@@ -26,8 +26,10 @@ export const lagRow: Section = {
       {
         ...stat(
           'Time to drain the lag at the current pace',
-          'Total lag divided by how fast it shrinks over the last minute; "not draining" while it grows or stays put.',
-          [target('A', `(sum(kafka_consumergroup_group_sum_lag{${OBS}}) / (-sum(deriv(kafka_consumergroup_group_sum_lag{${OBS}}[1m])) > 0)) or vector(-1)`, 'time to drain', { instant: true })],
+          'Total lag divided by how fast it shrank over the last 15 seconds; "not draining" while it grows or stays put.',
+          // deriv() is a least-squares slope: over a minute, the build-up before a drain of less than
+          // a minute keeps it positive, and the stat read "not draining" through the whole catch-up.
+          [target('A', `(sum(kafka_consumergroup_group_sum_lag{${OBS}}) / (-sum(deriv(kafka_consumergroup_group_sum_lag{${OBS}}[15s])) > 0)) or vector(-1)`, 'time to drain', { instant: true })],
           { unit: 's', color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 60], ['dark-orange', 600]), mappings: [{ type: 'value', options: { '-1': { text: 'not draining', color: 'blue', index: 0 } } }] },
         ),
         w: 8,
