@@ -22,7 +22,8 @@
 # Environment: SWARM_SUBNET (192.168.231.0/24: the simulated LAN, a bridge network on this
 # machine's engine), CONSUMER_REPLICAS (6), TOPIC_PARTITIONS (12), E2E_RATE (50 messages/s),
 # OWNED_WITHIN (25 s: session timeout 10 s + rebalance + scrapes), LAB_SOURCE_IMAGE (the project
-# image on this machine, consumer-group-lab:latest, built from this tree), KEEP=1 to leave the swarm up,
+# image on this machine, consumer-group-lab:latest, built from this tree), LAB_BROKERS (1, or 3 for
+# the three-broker stack docker-stack.brokers3.yml layered on docker-stack.yml), KEEP=1 to leave the swarm up,
 # SKIP_SETUP=1 to skip installing/starting Docker and building the stand-in images.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +37,12 @@ consumers=${CONSUMER_REPLICAS:-6}
 export TOPIC_PARTITIONS=${TOPIC_PARTITIONS:-12}
 rate=${E2E_RATE:-50}
 owned_within=${OWNED_WITHIN:-25}
+stack_files=(-c docker-stack.yml)
+case ${LAB_BROKERS:-1} in
+  1) ;;
+  3) stack_files+=(-c docker-stack.brokers3.yml) ;;
+  *) echo "swarm-e2e: LAB_BROKERS=${LAB_BROKERS} is not accepted: expected 1 or 3" >&2; exit 2 ;;
+esac
 tag=swarme2e
 net=$tag-lan
 nodes=(ann bob cem)
@@ -173,11 +180,11 @@ on $manager push "$lab_image" >/dev/null
 log "registry up and project image pushed in $(elapsed "$t0" "$(now)") s"
 
 # --- deploy --------------------------------------------------------------------------------------
-log "docker stack deploy: $consumers consumers, rate $rate/s"
+log "docker stack deploy (${stack_files[*]}): $consumers consumers, rate $rate/s"
 t0=$(now)
 (set -a; . ./.env; set +a
  LAB_IMAGE=$lab_image CONSUMER_REPLICAS=$consumers RATE=$rate TOPIC_PARTITIONS=$TOPIC_PARTITIONS \
-   on $manager stack deploy --detach=true --resolve-image never -c docker-stack.yml lab >/dev/null)
+   on $manager stack deploy --detach=true --resolve-image never "${stack_files[@]}" lab >/dev/null)
 # Grafana has no offline stand-in; the rest of the stack does not need it.
 on $manager service scale --detach lab_grafana=0 >/dev/null
 wait_for "prometheus ready" 'vector(1)' 1 120 || fail "prometheus does not answer"

@@ -16,7 +16,7 @@ import { startCluster, clusterPartitions, type KafkaCluster, type KafkaNode } fr
 import { ConsumerProcess } from '../support/consumer-process';
 import { ownership, waitForOwnership } from '../support/group';
 import { createTopic, endOffsets, uniqueName } from '../support/kafka';
-import { describeMembersWithKafkaTool, describeOffsetsWithKafkaTool, startObserver } from '../support/observer';
+import { describeMembersWithKafkaTool, describeOffsetsWithKafkaTool, ownersByClientId, startObserver } from '../support/observer';
 import { waitFor } from '../support/wait';
 
 const PARTITIONS = 6;
@@ -39,7 +39,7 @@ interface GroupsDoc {
   stale: boolean;
   lastError: string | null;
   kafkaClient?: { restarts: number };
-  groups: { group: string; coordinator: string; members: { member: string; memberId: string; partitions: number[] }[]; partitions: { partition: number; owner: string | null; committed: number | null; end: number | null }[] }[];
+  groups: { group: string; coordinator: string; members: { member: string; memberId: string; clientId: string; partitions: number[] }[]; partitions: { partition: number; owner: string | null; committed: number | null; end: number | null }[] }[];
 }
 
 /**
@@ -181,7 +181,7 @@ class FailoverRun {
     for (;;) {
       const owners = await waitForOwnership(this.consumers, PARTITIONS, { timeoutMs: Math.max(1, deadline - Date.now()) });
       const g = await this.observedGroup().catch(() => undefined);
-      const byObserver = new Map((g?.partitions ?? []).map((p) => [p.partition, p.owner]));
+      const byObserver = ownersByClientId(g);
       if ([...owners].every(([name, ps]) => ps.every((p) => byObserver.get(p) === name))) return;
       check(Date.now() < deadline, `the observer never agreed with the consumers: ${JSON.stringify([...owners])} vs ${JSON.stringify([...byObserver])}`);
       await sleep(200);
@@ -358,7 +358,7 @@ class FailoverRun {
         return (
           g !== undefined &&
           g.partitions.length === PARTITIONS &&
-          g.partitions.every((p) => p.owner === byTool.get(p.partition)![0] && p.committed === drained.get(p.partition)!.committed && p.end === drained.get(p.partition)!.end)
+          g.partitions.every((p) => ownersByClientId(g).get(p.partition) === byTool.get(p.partition)![0] && p.committed === drained.get(p.partition)!.committed && p.end === drained.get(p.partition)!.end)
         );
       },
       { timeoutMs: 15_000, what: "the observer's view to match kafka-consumer-groups.sh (owners, committed, log-end)" },

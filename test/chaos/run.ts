@@ -14,7 +14,7 @@
 import { startBroker, type Broker } from '../support/broker';
 import { ConsumerProcess, type LogLine } from '../support/consumer-process';
 import { waitForOwnership } from '../support/group';
-import { observed, startObserver } from '../support/observer';
+import { observed, ownersByClientId, startObserver } from '../support/observer';
 import { LatencyProbe } from '../support/probe';
 import { committedOffsets, createTopic, endOffsets, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
@@ -240,8 +240,9 @@ class ChaosRun {
       // An observer that stopped answering is an unexpected exit (or a hang): say so, not "disagrees".
       this.checkNoUnexpectedExit();
       const coordinator = await observed(this.observer!, this.group).catch(() => undefined);
-      const members = (coordinator?.members ?? []).map((m) => m.member).sort();
-      const byCoordinator = new Map((coordinator?.partitions ?? []).map((p) => [p.partition, p.owner]));
+      // By client id (each replica's name), not the observer's display name: see ownersByClientId.
+      const members = (coordinator?.members ?? []).map((m) => m.clientId).sort();
+      const byCoordinator = ownersByClientId(coordinator);
       const agrees = members.join() === [...owners.keys()].sort().join() && [...owners].every(([name, ps]) => ps.every((p) => byCoordinator.get(p) === name));
       if (agrees) break;
       if (Date.now() > deadline) {

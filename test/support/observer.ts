@@ -28,6 +28,19 @@ export async function observed(observer: ConsumerProcess, group: string): Promis
   return doc.groups.find((g) => g.group === group);
 }
 
+/**
+ * Each partition's owner by client id (our replicas' names), or null. The observer keeps a member's
+ * display name while it stays, so a replica that rejoined while its old session was still listed
+ * (a broker restart, a kill) is shown as `c1@host#id`: right for the dashboard, and not a
+ * disagreement with the replica's own name.
+ */
+export function ownersByClientId(
+  g: { members: { member: string; clientId: string }[]; partitions: { partition: number; owner: string | null }[] } | undefined,
+): Map<number, string | null> {
+  const clientOf = new Map((g?.members ?? []).map((m) => [m.member, m.clientId]));
+  return new Map((g?.partitions ?? []).map((p) => [p.partition, p.owner === null ? null : (clientOf.get(p.owner) ?? p.owner)]));
+}
+
 const ROOT = path.resolve(__dirname, '../../..');
 function kafkaClasspath(): string {
   const libs = execFileSync(path.join(ROOT, 'scripts/kafka-jars.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
