@@ -26,14 +26,15 @@ const MAIN = env.GUARD_MAIN ? path.resolve(env.GUARD_MAIN) : path.join(ROOT, 'di
 // Extra environment for both builds of ours, e.g. GUARD_OURS_ENV=BATCH_SIZE=20 for a slow setting.
 const OURS_ENV = Object.fromEntries((env.GUARD_OURS_ENV ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
-// Floors (docs/throughput.md has the runs behind them): below every median the good build gave
-// on a machine at load average 35-70, and for the rates, above what the issue measured on a quiet
-// machine for the regressed build (ours x KafkaJS 1.13-1.30).
+// Floors (docs/throughput.md has the runs behind them): below every median the good build gave,
+// quiet (CI's run alone: ours x KafkaJS 1.47) and at load average 4-70 (lowest 1.38). The issue's
+// regression (ours x KafkaJS 1.13-1.30 on a quiet machine) sits within the spread of the rate
+// ratios, so no floor can catch it without failing good builds; these catch gross losses.
 export const FLOORS = {
   rateVsPublished: Number(env.GUARD_FLOOR_PUBLISHED ?? 1.3),
-  rateVsKafkajs: Number(env.GUARD_FLOOR_KAFKAJS ?? 1.4),
+  rateVsKafkajs: Number(env.GUARD_FLOOR_KAFKAJS ?? 1.2),
   cpuVsPublished: Number(env.GUARD_FLOOR_CPU_PUBLISHED ?? 2.0),
-  cpuVsKafkajs: Number(env.GUARD_FLOOR_CPU_KAFKAJS ?? 1.05),
+  cpuVsKafkajs: Number(env.GUARD_FLOOR_CPU_KAFKAJS ?? 1.0),
 };
 
 const t0 = now();
