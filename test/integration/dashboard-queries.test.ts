@@ -441,9 +441,16 @@ describe('the dashboard against a live Prometheus scraping a group through joins
       for (const p of frozen) {
         const f = splitFrameDuringPause.find((x) => x.name === String(p));
         assert.ok(f, `a row for partition ${p} (rows: ${rows.join(', ')})`);
-        const cells = f.values.filter((v) => v !== '');
+        const cells = f.values.filter((v) => v !== '').map((v) => display(defaults, v));
         assert.ok(cells.length > 0, `partition ${p} has a split cell`);
-        for (const v of cells) assert.deepEqual(display(defaults, v), { text: 'lab-consumer-3', color: memberColour('lab-consumer-3') });
+        const zombie = { text: 'lab-consumer-3', color: memberColour('lab-consumer-3') };
+        // The takeover may show for a scrape or two: lab-consumer-1 already claims the partition
+        // while the observer's last poll still lists lab-consumer-3 (a real, brief split: seen once
+        // in CI). Every other cell, and the last, is the frozen replica in its colour.
+        const takeover = cells.filter((c) => c.text !== zombie.text);
+        assert.ok(takeover.length <= 2 && takeover.every((c) => c.text === 'lab-consumer-1'), `partition ${p}: ${JSON.stringify(cells)}`);
+        assert.deepEqual(cells.at(-1), zombie, `partition ${p} ends showing the frozen replica`);
+        for (const c of cells.filter((x) => x.text === zombie.text)) assert.deepEqual(c, zombie);
       }
       assert.equal(one(stat('paused', 'Partitions without owner', 'partitions'), 'partitions'), PARTITIONS);
       assert.equal(value(stat('paused', 'Partitions without owner', 'without owner').full[0]), 0);
