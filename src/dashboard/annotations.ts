@@ -42,10 +42,6 @@ export function annotations() {
       ...base,
       name: "Rebalance callbacks (our consumers' own report)",
       iconColor: 'orange',
-      // 10 s steps, like the callback bars over the default 15 minutes: at 2 s this was the
-      // costliest query of a refresh (counted()'s five-minute lookback at 450 steps for every
-      // consumer and callback type; docs/viewers-benchmark.md), and the marks line up with the bars.
-      step: '10s',
       expr: `sum by (consumer, type) (${counted('lab_consumer_rebalance_events_total{type=~"assign|revoke|lost"}', '$__interval')}) > 0`,
       titleFormat: 'Rebalance: {{type}} on {{consumer}}',
       textFormat: '{{consumer}} received a {{type}} callback',

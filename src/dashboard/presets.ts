@@ -78,13 +78,6 @@ export const BARS = { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, barAlign
  */
 export const EVENT_BARS_MAX_POINTS = 100;
 
-/**
- * Rates over $__rate_interval: 5 s steps over the default 15 minutes keep the 8 s window of 2 s
- * steps (max(step + scrape, 4 x scrape)), so each point averages what it did, with 180 points on
- * a panel 750 px wide instead of 450.
- */
-export const RATE_MAX_POINTS = 180;
-
 export function ownershipTimeline(title: string, description: string, expr: string, valueField: string, emptyText: string, emptyColour?: string, noValue?: string, mappings?: ValueMapping[]): PanelSpec {
   return {
     type: 'state-timeline',

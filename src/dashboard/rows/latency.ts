@@ -1,6 +1,6 @@
 /** Processing and end-to-end latency, CPU and memory per replica. */
 import { target, type Section } from '../grafana';
-import { RATE_MAX_POINTS, memberSeries } from '../presets';
+import { memberSeries } from '../presets';
 
 export const latencyRow: Section = {
   title: 'Diagnostics: latency and resources of our consumers',
@@ -40,7 +40,7 @@ export const latencyRow: Section = {
         ],
         {},
         { unit: 'percentunit' },
-        { maxDataPoints: RATE_MAX_POINTS, moreOverrides: [{ matcher: { id: 'byName', options: 'load generator' }, properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: 'text' } }] }] },
+        { moreOverrides: [{ matcher: { id: 'byName', options: 'load generator' }, properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: 'text' } }] }] },
       ),
       memberSeries(
         'Memory per consumer (resident)',

@@ -1,6 +1,6 @@
 /** Whether each member gets all messages or its share: our replicas' processing rate and the coordinator's commit rate per member. */
 import { target, type Section } from '../grafana';
-import { OBS, RATE_MAX_POINTS, coloured, memberSeries } from '../presets';
+import { OBS, coloured, memberSeries } from '../presets';
 
 export const throughputRow: Section = {
   title: 'Throughput: does each member get all messages or a subset?',
@@ -17,7 +17,6 @@ export const throughputRow: Section = {
         { fillOpacity: 40, stacking: { mode: 'normal', group: 'A' } },
         { unit: 'msg/s' },
         {
-          maxDataPoints: RATE_MAX_POINTS,
           moreOverrides: [
             { matcher: { id: 'byName', options: 'produced' }, properties: [{ id: 'custom.stacking', value: { mode: 'none', group: 'produced' } }, { id: 'custom.fillOpacity', value: 0 }, { id: 'custom.lineWidth', value: 2 }, { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } }] },
             { matcher: { id: 'byName', options: 'target rate' }, properties: [{ id: 'custom.stacking', value: { mode: 'none', group: 'target' } }, { id: 'custom.fillOpacity', value: 0 }, { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }, { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } }] },
@@ -33,7 +32,7 @@ export const throughputRow: Section = {
         ],
         { fillOpacity: 40, stacking: { mode: 'normal', group: 'A' } },
         { unit: 'msg/s' },
-        { bySlot: true, maxDataPoints: RATE_MAX_POINTS, moreOverrides: [{ matcher: { id: 'byName', options: 'produced' }, properties: [{ id: 'custom.stacking', value: { mode: 'none', group: 'produced' } }, { id: 'custom.fillOpacity', value: 0 }, { id: 'custom.lineWidth', value: 2 }, { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } }] }] },
+        { bySlot: true, moreOverrides: [{ matcher: { id: 'byName', options: 'produced' }, properties: [{ id: 'custom.stacking', value: { mode: 'none', group: 'produced' } }, { id: 'custom.fillOpacity', value: 0 }, { id: 'custom.lineWidth', value: 2 }, { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } }] }] },
       ),
     ],
   ],
