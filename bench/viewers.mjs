@@ -179,7 +179,9 @@ function refreshRequests(file, rows) {
   const requests = [];
   for (const q of dashboardQueries(dashboard)) {
     if (rows === 'as-saved' && q.panel && folded.has(q.panel)) continue;
-    const stepS = grafanaStepSeconds(rangeS, q.panel, q.target, SCRAPE_S, SCREEN_PX);
+    // An annotation's `step` is its query's minimum step.
+    const annotation = q.panel ? undefined : dashboard.annotations.list.find((a) => q.where === `annotation "${a.name}"`);
+    const stepS = grafanaStepSeconds(rangeS, q.panel, q.target ?? (annotation?.step ? { interval: annotation.step } : undefined), SCRAPE_S, SCREEN_PX);
     // $__rate_interval = max($__interval + scrape interval, 4 x scrape interval)
     const rateS = Math.max(stepS + SCRAPE_S, 4 * SCRAPE_S);
     const durations = { rateInterval: `${rateS}s`, interval: `${stepS}s`, range: `${rangeS}s` };
