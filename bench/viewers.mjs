@@ -15,10 +15,18 @@
 //    per browser. Measured per window of WINDOW_S: queries per second, Prometheus CPU (from
 //    /proc/<pid>/stat) and RSS, p50/p99 query latency. Verdict: within one core or not.
 //
+// PHASES measures several dashboards or views of one, one after the other on the same data:
+// `<file>:<rows>`, comma-separated; file `current` is grafana/dashboards/consumer-group-lab.json,
+// rows `as-saved` leaves out the panels of folded rows (Grafana queries them only once a viewer
+// unfolds the row) and `all` counts them too (every viewer opened Diagnostics). Default
+// `current:all,current:as-saved`. To compare with an earlier dashboard:
+// `git show <commit>:grafana/dashboards/consumer-group-lab.json > /tmp/before.json` and
+// PHASES=/tmp/before.json:all,current:all,current:as-saved.
+//
 // Prometheus holds only WARMUP_S + elapsed of data, not the dashboard's 15 minutes: the windows
 // are printed with the data's age so the growth towards a full range shows. `npm run
-// bench:viewers`; writes bench/results/viewers-latest.json. About 2 + (WARMUP_S + WINDOWS *
-// WINDOW_S) / 60 minutes.
+// bench:viewers`; writes bench/results/viewers-latest.json. About 2 + (WARMUP_S + phases *
+// (WINDOWS * WINDOW_S + 20)) / 60 minutes.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -32,7 +40,7 @@ const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'dist/src/main.js');
 const { startBroker, freePort } = require(path.join(ROOT, 'dist/test/support/broker.js'));
-const { concreteExpr, dashboardQueries, loadDashboard } = require(path.join(ROOT, 'dist/test/support/dashboard-queries.js'));
+const { DASHBOARD_FILE, concreteExpr, dashboardQueries, grafanaStepSeconds, loadDashboard } = require(path.join(ROOT, 'dist/test/support/dashboard-queries.js'));
 
 const MEMBERS = Number(process.env.MEMBERS ?? 15);
 const PARTITIONS = Number(process.env.PARTITIONS ?? 12);
@@ -43,6 +51,13 @@ const WINDOW_S = Number(process.env.WINDOW_S ?? 60);
 const WINDOWS = Number(process.env.WINDOWS ?? 5);
 /** A full-width panel on a 1600 px screen; Grafana's maxDataPoints defaults to the panel's pixel width. */
 const SCREEN_PX = Number(process.env.SCREEN_PX ?? 1500);
+const PHASES = (process.env.PHASES ?? 'current:all,current:as-saved').split(',').map((spec) => {
+  const at = spec.lastIndexOf(':');
+  const file = spec.slice(0, at);
+  const rows = spec.slice(at + 1);
+  if (at <= 0 || !['all', 'as-saved'].includes(rows)) throw new Error(`PHASES: "${spec}" is not <file>:<rows>; rows is all or as-saved, file a dashboard JSON or current`);
+  return { spec, file: file === 'current' ? DASHBOARD_FILE : path.resolve(file), rows };
+});
 const GROUP = 'lab-group';
 const SCRAPE_S = 2; // prometheus.yml's scrape_interval and the datasource's timeInterval
 const CLK_TCK = 100; // Linux USER_HZ, what /proc/<pid>/stat counts CPU in
@@ -147,29 +162,26 @@ function procStat(pid) {
 }
 
 // ---------- 3. the viewers ----------
-/** Grafana's interval for a panel: the range over its width in pixels, rounded as Grafana rounds, at least the scrape interval. */
-function grafanaStepSeconds(rangeS, widthPx, minS) {
-  const raw = rangeS / widthPx;
-  // kbn.roundInterval's buckets for sub-minute intervals
-  const rounded = raw < 0.015 ? 0.01 : raw < 0.035 ? 0.02 : raw < 0.075 ? 0.05 : raw < 0.15 ? 0.1 : raw < 0.35 ? 0.2 : raw < 0.75 ? 0.5 : raw < 1.5 ? 1 : raw < 3.5 ? 2 : raw < 7.5 ? 5 : raw < 12.5 ? 10 : raw < 17.5 ? 15 : raw < 25 ? 20 : raw < 45 ? 30 : 60;
-  return Math.max(rounded, minS);
-}
-
 function parseDuration(d) {
   const m = /^now-(\d+)([smh])$/.exec(d);
   if (!m) throw new Error(`unsupported dashboard time ${d}`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2]];
 }
 
-/** Every request one browser refresh sends, as Grafana builds them. */
-function refreshRequests() {
-  const dashboard = loadDashboard();
+/**
+ * Every request one browser refresh sends, as Grafana builds them. Panels of a folded row are
+ * queried only once the row is unfolded: `rows` as-saved leaves them out, all counts them.
+ */
+function refreshRequests(file, rows) {
+  const dashboard = loadDashboard(file);
   const rangeS = parseDuration(dashboard.time.from);
+  const folded = new Set(dashboard.panels.flatMap((p) => (p.type === 'row' && p.collapsed ? (p.panels ?? []) : [])));
   const requests = [];
   for (const q of dashboardQueries(dashboard)) {
-    const widthPx = q.panel?.gridPos ? (q.panel.gridPos.w / 24) * SCREEN_PX : SCREEN_PX;
-    const minS = q.target?.interval ? Number(String(q.target.interval).replace(/s$/, '')) : SCRAPE_S;
-    const stepS = grafanaStepSeconds(rangeS, q.panel?.maxDataPoints ?? widthPx, Math.max(minS, SCRAPE_S));
+    if (rows === 'as-saved' && q.panel && folded.has(q.panel)) continue;
+    // An annotation's `step` is its query's minimum step.
+    const annotation = q.panel ? undefined : dashboard.annotations.list.find((a) => q.where === `annotation "${a.name}"`);
+    const stepS = grafanaStepSeconds(rangeS, q.panel, q.target ?? (annotation?.step ? { interval: annotation.step } : undefined), SCRAPE_S, SCREEN_PX);
     // $__rate_interval = max($__interval + scrape interval, 4 x scrape interval)
     const rateS = Math.max(stepS + SCRAPE_S, 4 * SCRAPE_S);
     const durations = { rateInterval: `${rateS}s`, interval: `${stepS}s`, range: `${rangeS}s` };
@@ -215,11 +227,9 @@ async function main() {
     process.stdout.write(`viewers: prometheus scraping ${MEMBERS + 2} stand-ins (${seriesCount} samples per round); warming up ${WARMUP_S} s\n`);
     await sleep(WARMUP_S * 1000);
 
-    const requests = refreshRequests();
     const latencies = [];
     let failures = 0;
     let lastFailure = '';
-    let running = true;
     const runOne = async (r) => {
       const end = Date.now() / 1000;
       const params = r.instant
@@ -235,88 +245,103 @@ async function main() {
         lastFailure = `${r.where}: ${res.status ?? ''} ${body.slice(0, 200)}`;
       }
     };
-    /** One browser: all of the dashboard's queries every REFRESH_S, six in flight at a time (a browser's per-host limit). */
-    const viewer = async (offsetMs) => {
-      await sleep(offsetMs);
-      while (running) {
-        const t0 = Date.now();
-        const queue = [...requests];
-        await Promise.all(Array.from({ length: 6 }, async () => {
-          while (queue.length) await runOne(queue.shift());
-        }));
-        await sleep(Math.max(0, REFRESH_S * 1000 - (Date.now() - t0)));
-      }
-    };
-    const viewers = Array.from({ length: VIEWERS }, (_, i) => viewer((i * REFRESH_S * 1000) / VIEWERS));
-    const windows = [];
-    await sleep(REFRESH_S * 1000); // every viewer has started
-    for (let w = 0; w < WINDOWS; w++) {
-      const before = procStat(prometheus.pid);
-      latencies.length = 0;
-      const f0 = failures;
-      const t0 = Date.now();
-      await sleep(WINDOW_S * 1000);
-      const s = (Date.now() - t0) / 1000;
-      const after = procStat(prometheus.pid);
-      const lat = [...latencies];
-      const win = {
-        dataAgeSeconds: Math.round((Date.now() - promStarted) / 1000),
-        queriesPerSecond: round(lat.length / s, 1),
-        prometheusCpuCores: round((after.cpuSeconds - before.cpuSeconds) / s, 2),
-        // Per query, so that a machine too busy to send the full rate still tells the full rate's cost.
-        prometheusCpuMsPerQuery: round(((after.cpuSeconds - before.cpuSeconds) * 1000) / Math.max(1, lat.length), 2),
-        prometheusRssMB: Math.round(after.rssMB),
-        latencyMs: { p50: round(percentile(lat, 50), 1), p99: round(percentile(lat, 99), 1), max: round(Math.max(...lat), 1) },
-        failures: failures - f0,
-        load: os.loadavg().map((x) => round(x, 2)),
+
+    /** Fifteen viewers on one dashboard for WINDOWS windows, then each of its queries once alone. */
+    const measure = async (phase) => {
+      const requests = refreshRequests(phase.file, phase.rows);
+      process.stdout.write(`viewers: phase ${phase.spec}: ${requests.length} queries a refresh\n`);
+      let running = true;
+      /** One browser: all of the dashboard's queries every REFRESH_S, six in flight at a time (a browser's per-host limit). */
+      const viewer = async (offsetMs) => {
+        await sleep(offsetMs);
+        while (running) {
+          const t0 = Date.now();
+          const queue = [...requests];
+          await Promise.all(Array.from({ length: 6 }, async () => {
+            while (queue.length) await runOne(queue.shift());
+          }));
+          await sleep(Math.max(0, REFRESH_S * 1000 - (Date.now() - t0)));
+        }
       };
-      windows.push(win);
-      process.stdout.write(`viewers: window ${w + 1}/${WINDOWS} (data ${win.dataAgeSeconds} s old): ${win.queriesPerSecond} queries/s, prometheus ${win.prometheusCpuCores} cores (${win.prometheusCpuMsPerQuery} ms CPU a query), ${win.prometheusRssMB} MB RSS, p50 ${win.latencyMs.p50} ms, p99 ${win.latencyMs.p99} ms, ${win.failures} failed, load ${win.load.join(' ')}\n`);
-    }
-    running = false;
-    await Promise.all(viewers);
-    // Which queries the cost is in: each once, alone, with Prometheus's own query statistics.
-    const costs = [];
-    for (const r of requests) {
-      const end = Date.now() / 1000;
-      const params = r.instant
-        ? new URLSearchParams({ query: r.expr, time: String(end), stats: 'all' })
-        : new URLSearchParams({ query: r.expr, start: String(Math.floor((end - r.rangeS) / r.stepS) * r.stepS), end: String(Math.floor(end / r.stepS) * r.stepS), step: String(r.stepS), stats: 'all' });
-      const body = await (await fetch(`${api}/api/v1/${r.instant ? 'query' : 'query_range'}`, { method: 'POST', body: params })).json();
-      const st = body.data?.stats ?? {};
-      costs.push({ where: r.where, instant: r.instant, evalMs: round((st.timings?.evalTotalTime ?? 0) * 1000, 1), samples: st.samples?.totalQueryableSamples ?? null });
-    }
-    costs.sort((a, b) => b.evalMs - a.evalMs);
-    const totalEval = costs.reduce((a, c) => a + c.evalMs, 0);
+      const viewers = Array.from({ length: VIEWERS }, (_, i) => viewer((i * REFRESH_S * 1000) / VIEWERS));
+      const windows = [];
+      await sleep(REFRESH_S * 1000); // every viewer has started
+      for (let w = 0; w < WINDOWS; w++) {
+        const before = procStat(prometheus.pid);
+        latencies.length = 0;
+        const f0 = failures;
+        const t0 = Date.now();
+        await sleep(WINDOW_S * 1000);
+        const s = (Date.now() - t0) / 1000;
+        const after = procStat(prometheus.pid);
+        const lat = [...latencies];
+        const win = {
+          dataAgeSeconds: Math.round((Date.now() - promStarted) / 1000),
+          queriesPerSecond: round(lat.length / s, 1),
+          prometheusCpuCores: round((after.cpuSeconds - before.cpuSeconds) / s, 2),
+          // Per query, so that a machine too busy to send the full rate still tells the full rate's cost.
+          prometheusCpuMsPerQuery: round(((after.cpuSeconds - before.cpuSeconds) * 1000) / Math.max(1, lat.length), 2),
+          prometheusRssMB: Math.round(after.rssMB),
+          latencyMs: { p50: round(percentile(lat, 50), 1), p99: round(percentile(lat, 99), 1), max: round(Math.max(...lat), 1) },
+          failures: failures - f0,
+          load: os.loadavg().map((x) => round(x, 2)),
+        };
+        windows.push(win);
+        process.stdout.write(`viewers: ${phase.spec} window ${w + 1}/${WINDOWS} (data ${win.dataAgeSeconds} s old): ${win.queriesPerSecond} queries/s, prometheus ${win.prometheusCpuCores} cores (${win.prometheusCpuMsPerQuery} ms CPU a query), ${win.prometheusRssMB} MB RSS, p50 ${win.latencyMs.p50} ms, p99 ${win.latencyMs.p99} ms, ${win.failures} failed, load ${win.load.join(' ')}\n`);
+      }
+      running = false;
+      await Promise.all(viewers);
+      // Which queries the cost is in: each once, alone, with Prometheus's own query statistics.
+      const costs = [];
+      for (const r of requests) {
+        const end = Date.now() / 1000;
+        const params = r.instant
+          ? new URLSearchParams({ query: r.expr, time: String(end), stats: 'all' })
+          : new URLSearchParams({ query: r.expr, start: String(Math.floor((end - r.rangeS) / r.stepS) * r.stepS), end: String(Math.floor(end / r.stepS) * r.stepS), step: String(r.stepS), stats: 'all' });
+        const body = await (await fetch(`${api}/api/v1/${r.instant ? 'query' : 'query_range'}`, { method: 'POST', body: params })).json();
+        const st = body.data?.stats ?? {};
+        costs.push({ where: r.where, instant: r.instant, stepS: r.instant ? null : r.stepS, evalMs: round((st.timings?.evalTotalTime ?? 0) * 1000, 1), samples: st.samples?.totalQueryableSamples ?? null });
+      }
+      costs.sort((a, b) => b.evalMs - a.evalMs);
+      return {
+        phase: phase.spec,
+        queriesPerRefresh: requests.length,
+        steps: [...new Set(requests.filter((r) => !r.instant).map((r) => r.stepS))],
+        intendedQueriesPerSecond: (VIEWERS * requests.length) / REFRESH_S,
+        windows,
+        oneRefreshAloneEvalMs: round(costs.reduce((a, c) => a + c.evalMs, 0), 1),
+        oneRefreshAloneSamples: costs.reduce((a, c) => a + (c.samples ?? 0), 0),
+        costliestQueries: costs.slice(0, 8),
+      };
+    };
+
+    const phases = [];
+    for (const phase of PHASES) phases.push(await measure(phase));
     // An idle Prometheus (scraping, rules, no viewers) for comparison.
     const idle0 = procStat(prometheus.pid);
     await sleep(20_000);
     const idleCores = round((procStat(prometheus.pid).cpuSeconds - idle0.cpuSeconds) / 20, 2);
-    const worst = windows.reduce((a, b) => (b.prometheusCpuCores > a.prometheusCpuCores ? b : a));
-    const intendedQps = (VIEWERS * requests.length) / REFRESH_S;
-    const worstMsPerQuery = Math.max(...windows.map((w) => w.prometheusCpuMsPerQuery));
-    // Idle cost (scrapes, rules) plus the queries at the rate fifteen browsers ask for.
-    const projected = round(idleCores + (worstMsPerQuery / 1000) * intendedQps, 2);
+    for (const ph of phases) {
+      const worst = ph.windows.reduce((a, b) => (b.prometheusCpuCores > a.prometheusCpuCores ? b : a));
+      const worstMsPerQuery = Math.max(...ph.windows.map((w) => w.prometheusCpuMsPerQuery));
+      // Idle cost (scrapes, rules) plus the queries at the rate fifteen browsers ask for.
+      ph.projectedCoresAtIntendedRate = round(idleCores + (worstMsPerQuery / 1000) * ph.intendedQueriesPerSecond, 2);
+      ph.verdict = `${Math.max(worst.prometheusCpuCores, ph.projectedCoresAtIntendedRate) < 1 ? 'within one core' : 'NOT within one core'} (worst window ${worst.prometheusCpuCores} cores measured, ${ph.projectedCoresAtIntendedRate} projected at ${ph.intendedQueriesPerSecond} queries/s)`;
+    }
     const result = {
       members: MEMBERS,
       partitions: PARTITIONS,
       viewers: VIEWERS,
       refreshSeconds: REFRESH_S,
-      queriesPerRefresh: requests.length,
-      steps: [...new Set(requests.filter((r) => !r.instant).map((r) => r.stepS))],
       samplesPerScrapeRound: seriesCount,
       prometheus: spawnVersion(),
       cpus: os.cpus().length,
-      windows,
       idlePrometheusCpuCores: idleCores,
-      intendedQueriesPerSecond: intendedQps,
-      projectedCoresAtIntendedRate: projected,
       lastFailure: lastFailure || null,
-      oneRefreshAloneEvalMs: round(totalEval, 1),
-      costliestQueries: costs.slice(0, 8),
-      verdict: `${Math.max(worst.prometheusCpuCores, projected) < 1 ? 'within one core' : 'NOT within one core'} (worst window ${worst.prometheusCpuCores} cores measured, ${projected} projected at ${intendedQps} queries/s)`,
+      phases,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    for (const ph of phases) process.stdout.write(`viewers: ${ph.phase}: ${ph.verdict}\n`);
     writeFileSync(path.join(ROOT, 'bench/results/viewers-latest.json'), JSON.stringify(result, null, 2) + '\n');
   } finally {
     if (prometheus) prometheus.kill('SIGKILL');

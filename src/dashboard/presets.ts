@@ -69,6 +69,15 @@ export function memberSeries(title: string, description: string, targets: PanelS
 /** Events per query step, drawn as bars where something happened (and nothing where nothing did). */
 export const BARS = { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, barAlignment: 0 };
 
+/**
+ * At most this many bars (query steps) across the time range: 10 s bars over the default 15
+ * minutes, back to 2 s when zoomed to 5 minutes. At 2 s, 450 bars of one or two pixels each were
+ * hard to see, and each step re-reads five minutes of samples (counted()'s lookback), which made
+ * these panels a third of what fifteen viewers cost Prometheus (docs/viewers-benchmark.md). The
+ * duplicates stat must use the same number, so that its steps are the bars' and they add up to it.
+ */
+export const EVENT_BARS_MAX_POINTS = 100;
+
 export function ownershipTimeline(title: string, description: string, expr: string, valueField: string, emptyText: string, emptyColour?: string, noValue?: string, mappings?: ValueMapping[]): PanelSpec {
   return {
     type: 'state-timeline',

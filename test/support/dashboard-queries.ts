@@ -18,6 +18,8 @@ export interface Target {
   format?: string;
   instant?: boolean;
   datasource?: DatasourceRef;
+  /** The query's minimum step ("Min step" in Grafana's Prometheus query editor). */
+  interval?: string;
 }
 
 export interface Panel {
@@ -32,8 +34,34 @@ export interface Panel {
   fieldConfig?: { defaults: Record<string, unknown>; overrides: { matcher: { id: string; options: unknown }; properties: { id: string; value: unknown }[] }[] };
   options?: Record<string, unknown>;
   collapsed?: boolean;
+  /** At most this many steps over the time range; Grafana's default is the panel's width in pixels. */
+  maxDataPoints?: number;
   /** Only rows have nested panels, and only when collapsed. */
   panels?: Panel[];
+}
+
+/** Grafana's rounding of range / max data points to a readable interval (kbn.roundInterval), in seconds. */
+function roundInterval(seconds: number): number {
+  const buckets: [number, number][] = [
+    [0.015, 0.01], [0.035, 0.02], [0.075, 0.05], [0.15, 0.1], [0.35, 0.2], [0.75, 0.5], [1.5, 1], [3.5, 2], [7.5, 5], [12.5, 10], [17.5, 15], [25, 20], [45, 30],
+    [90, 60], [210, 120], [450, 300], [750, 600], [1050, 900], [1500, 1200], [2700, 1800], [5400, 3600],
+  ];
+  for (const [below, rounded] of buckets) if (seconds < below) return rounded;
+  return 7200;
+}
+
+/** The dashboard's screen: a full-width panel on a 1,600 px wide browser window is about 1,500 px. */
+export const SCREEN_PX = 1500;
+
+/**
+ * The step (and $__interval) Grafana gives a panel's query over `rangeSeconds`: the range over the
+ * panel's max data points (its width in pixels unless set), rounded, never below the query's
+ * minimum step or the datasource's scrape interval (its timeInterval).
+ */
+export function grafanaStepSeconds(rangeSeconds: number, panel: Panel | undefined, target: Target | undefined, scrapeSeconds = 2, screenPx = SCREEN_PX): number {
+  const widthPx = panel?.gridPos ? (panel.gridPos.w / 24) * screenPx : screenPx;
+  const minS = target?.interval ? durationSeconds(target.interval) : scrapeSeconds;
+  return Math.max(roundInterval(rangeSeconds / (panel?.maxDataPoints ?? widthPx)), minS, scrapeSeconds);
 }
 
 export interface Annotation {
@@ -93,7 +121,7 @@ export function concreteExpr(expr: string, d: GrafanaDurations = TEST_DURATIONS,
   return out;
 }
 
-function durationSeconds(d: string): number {
+export function durationSeconds(d: string): number {
   const m = /^(\d+)(s|m|h)$/.exec(d);
   if (!m) throw new Error(`unsupported duration ${d}`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];

@@ -59,13 +59,14 @@ const frontier = (labels: string) => `lab_consumer_processed_offset{${labels}}`;
  * The duplicates stat's own query from the dashboard source, over a 60 s time range with
  * $__interval = 2s, without its fallback (so an empty answer fails instead of reading 0).
  */
-const duplicatesIn60s = (() => {
+const duplicatesStat = (interval: string) => {
   const stat = allPanels(labDashboard() as unknown as Dashboard).find((p) => p.title.startsWith('Duplicates in the time range'));
   assert.ok(stat?.targets?.[0]?.expr, 'the dashboard has the duplicates stat');
-  const stripped = withoutFallback(concreteExpr(stat.targets[0].expr, { rateInterval: '10s', interval: '2s', range: '60s' }, {}), new Map());
+  const stripped = withoutFallback(concreteExpr(stat.targets[0].expr, { rateInterval: '10s', interval, range: '60s' }, {}), new Map());
   assert.equal(stripped.fallback, 0, 'the stat falls back to 0');
   return stripped.expr;
-})();
+};
+const duplicatesIn60s = duplicatesStat('2s');
 
 function check(cases: Case[]): void {
   const r = promtool(cases);
@@ -171,6 +172,23 @@ describe('duplicates (Prometheus evaluates the dashboard\'s pattern)', () => {
         value: 0,
       },
     ]);
+  });
+});
+
+describe('duplicates at the 10 s steps of the default 15-minute range (the stat and its bars draw at most 100 steps)', () => {
+  const stat = duplicatesStat('10s');
+  const bars = `sum(sum_over_time((sum(${duplicatesPerStepPerPartition('10s')}))[60s:10s]))`;
+  const cases = {
+    kill: { series: { [processed(c1)]: '0+10x10 stale', [frontier(c1)]: '0+10x10 stale', [processed(c2)]: '_x15 10+10x15', [frontier(c2)]: '_x15 90+10x15' }, value: 20 },
+    'hand-over, scrapes out of order': { series: { [processed(c1)]: '0+10x10 100 105 stale', [frontier(c1)]: '0+10x10 100 105 stale', [processed(c2)]: '_x11 10+10x10', [frontier(c2)]: '_x11 115+10x10' }, value: 0 },
+    graceful: { series: { [processed(c1)]: '0+10x10 stale', [frontier(c1)]: '0+10x10 stale', [processed(c2)]: '_x15 10+10x15', [frontier(c2)]: '_x15 120+10x15' }, value: 0 },
+  };
+
+  test('the stat and its bars count the same at 10 s as at 2 s: a kill 20, an out-of-order hand-over 0, a graceful leave 0', () => {
+    check(Object.entries(cases).flatMap(([name, c]) => [
+      { name: `stat, ${name}`, series: c.series, expr: stat, evalTime: '60s', value: c.value },
+      { name: `bars, ${name}`, series: c.series, expr: bars, evalTime: '60s', value: c.value },
+    ]));
   });
 });
 

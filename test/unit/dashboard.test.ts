@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { labDashboardJson } from '../../src/dashboard/lab-dashboard';
 import { SLOT_PALETTE, memberColour, memberColourSlot, slotLabel } from '../../src/dashboard/member-colours';
 import { memberColours, memberNames } from '../../src/observer/group-view';
+import { metricNames, recordingRules } from '../support/promql-fallback';
 import { display, seriesColours, seriesFrames, tableFrame, transform, type PromSeries } from '../support/grafana-data';
 import {
   DASHBOARD_FILE,
@@ -12,6 +13,7 @@ import {
   allPanels,
   concreteExpr,
   dashboardQueries,
+  grafanaStepSeconds,
   loadDashboard,
   provisionedDatasourceUid,
   type Dashboard,
@@ -319,6 +321,51 @@ describe('queries that count events', () => {
     const events = /lab_consumer_(rebalance_events|redeliveries|sequence_gaps|invalid_messages)_total|lab_producer_delivery_errors_total|rebalance_pause_seconds_sum/;
     const lossy = queries.filter((q) => events.test(q.raw) && /(increase|rate)\(/.test(q.raw));
     assert.deepEqual(lossy.map((q) => q.where), []);
+  });
+});
+
+describe('a room of viewers: what each refresh asks of Prometheus (docs/viewers-benchmark.md)', () => {
+  const dashboard = loadDashboard();
+  const panels = allPanels(dashboard);
+  const byTitle = (start: string) => {
+    const found = panels.filter((p) => p.title.startsWith(start));
+    assert.equal(found.length, 1, `one panel titled "${start}..."`);
+    return found[0];
+  };
+  const RANGES = { '5m': 300, '15m': 900, '1h': 3600, '6h': 21600 };
+
+  test('the duplicates stat counts per step of its bars at every time range, so the bars add up to it; 10 s bars over the default 15 minutes', () => {
+    const stat = byTitle('Duplicates in the time range');
+    const bars = byTitle('Duplicates, redeliveries and gaps per interval');
+    for (const [name, seconds] of Object.entries(RANGES)) {
+      assert.equal(grafanaStepSeconds(seconds, stat, stat.targets![0]), grafanaStepSeconds(seconds, bars, bars.targets![0]), `over ${name}`);
+    }
+    assert.equal(grafanaStepSeconds(900, bars, bars.targets![0]), 10);
+    // Zoomed in to the last 5 minutes, the bars are as fine as the scrapes again.
+    assert.equal(grafanaStepSeconds(300, bars, bars.targets![0]), 2);
+  });
+
+  test('every bar panel draws at most 100 bars over the default range; timelines, member counts and lag keep the 2 s scrape step', () => {
+    const range = 900;
+    const barPanels = panels.filter((p) => (p.fieldConfig?.defaults.custom as { drawStyle?: string } | undefined)?.drawStyle === 'bars');
+    assert.ok(barPanels.length >= 3, `bar panels: ${barPanels.map((p) => p.title).join(', ')}`);
+    for (const p of barPanels) for (const t of p.targets ?? []) assert.ok(range / grafanaStepSeconds(range, p, t) <= 100, `${p.title} ${t.refId}`);
+    for (const title of ["Partition owner, Kafka's view", 'Partitions per member over time', 'Group state over time', 'Leader per partition over time', 'Group coordinator over time', "Lag per partition, Kafka's view", 'Lag in seconds per partition', 'Split view', 'Messages per second']) {
+      const p = byTitle(title);
+      for (const t of p.targets ?? []) assert.equal(grafanaStepSeconds(range, p, t), 2, `${title} ${t.refId}`);
+    }
+  });
+
+  test('no panel computes a quantile from raw histogram buckets: the latency panels read series recorded in prometheus/rules.yml', () => {
+    const rules = recordingRules();
+    const queries = dashboardQueries(dashboard);
+    assert.deepEqual(queries.filter((q) => /histogram_quantile|_bucket\b/.test(q.raw)).map((q) => q.where), []);
+    for (const title of ['Processing time per message', 'End-to-end latency']) {
+      for (const t of byTitle(title).targets!) {
+        const names = metricNames(t.expr!);
+        assert.ok(names.length > 0 && names.every((n) => rules.has(n) && /histogram_quantile\(/.test(rules.get(n)!)), `${title} ${t.refId}: ${names.join(', ')}`);
+      }
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 /** Whether anything is lost or processed twice: gaps, duplicates, redeliveries, invalid messages. */
 import { target, type Section } from '../grafana';
 import { counted, duplicatesPerStepPerPartition } from '../promql';
-import { BARS, memberSeries, stat, thresholds } from '../presets';
+import { BARS, EVENT_BARS_MAX_POINTS, memberSeries, stat, thresholds } from '../presets';
 
 export const correctnessRow: Section = {
   title: "Correctness: is any message lost or processed twice? (our consumers' own report)",
@@ -19,7 +19,7 @@ export const correctnessRow: Section = {
         'Messages processed a second time, by any replica: everything processed minus how far the group\'s processing frontier moved. Lag building or draining does not change it. A graceful stop adds 0; a kill adds what the dead replica had processed but not committed (at least what it had reported before it died: its last unscraped second is invisible to everybody).',
         [target('A', `sum(sum_over_time((${duplicatesPerStepPerPartition('$__interval')})[$__range:$__interval])) or vector(0)`, 'duplicates', { instant: true })],
         { color: { mode: 'thresholds' }, thresholds: thresholds(['green', null], ['orange', 1]) },
-        { w: 6, h: 5 },
+        { w: 6, h: 5, maxDataPoints: EVENT_BARS_MAX_POINTS },
       ),
       stat(
         'Redelivered to the same replica',
@@ -54,6 +54,7 @@ export const correctnessRow: Section = {
           w: 24,
           h: 7,
           legendCalcs: ['sum'],
+          maxDataPoints: EVENT_BARS_MAX_POINTS,
           moreOverrides: [
             { matcher: { id: 'byName', options: 'duplicates (group)' }, properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: 'text' } }] },
             { matcher: { id: 'byRegexp', options: '/ gaps$/' }, properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: 'red' } }] },

@@ -9,10 +9,10 @@ export const latencyRow: Section = {
     [
       memberSeries(
         'Processing time per message (p50, p99)',
-        'Time to process one message in each of our replicas (PROCESSING_MS of simulated work plus our own).',
+        'Time to process one message in each of our replicas (PROCESSING_MS of simulated work plus our own), over the last 15 s.',
         [
-          target('A', 'histogram_quantile(0.5, sum by (consumer, le) (rate(lab_consumer_processing_duration_seconds_bucket[$__rate_interval])))', '{{consumer}} p50'),
-          target('B', 'histogram_quantile(0.99, sum by (consumer, le) (rate(lab_consumer_processing_duration_seconds_bucket[$__rate_interval])))', '{{consumer}} p99'),
+          target('A', 'consumer:lab_consumer_processing_duration_seconds:p50_rate15s', '{{consumer}} p50'),
+          target('B', 'consumer:lab_consumer_processing_duration_seconds:p99_rate15s', '{{consumer}} p99'),
         ],
         {},
         { unit: 's' },
@@ -20,10 +20,10 @@ export const latencyRow: Section = {
       ),
       memberSeries(
         'End-to-end latency, produced to processed (p50, p99)',
-        'From the moment the load generator produced a message to the end of its processing: grows with lag, and jumps for the partitions that waited for a new owner.',
+        'From the moment the load generator produced a message to the end of its processing, over the last 15 s: grows with lag, and jumps for the partitions that waited for a new owner.',
         [
-          target('A', 'histogram_quantile(0.5, sum by (consumer, le) (rate(lab_consumer_end_to_end_latency_seconds_bucket[$__rate_interval])))', '{{consumer}} p50'),
-          target('B', 'histogram_quantile(0.99, sum by (consumer, le) (rate(lab_consumer_end_to_end_latency_seconds_bucket[$__rate_interval])))', '{{consumer}} p99'),
+          target('A', 'consumer:lab_consumer_end_to_end_latency_seconds:p50_rate15s', '{{consumer}} p50'),
+          target('B', 'consumer:lab_consumer_end_to_end_latency_seconds:p99_rate15s', '{{consumer}} p99'),
         ],
         {},
         { unit: 's' },

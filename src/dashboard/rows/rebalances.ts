@@ -1,7 +1,7 @@
 /** What a join or leave does: the group state over time, rebalance callbacks and pauses, the protocol in use. */
 import { target, type Section } from '../grafana';
 import { counted } from '../promql';
-import { BARS, OBS, memberSeries } from '../presets';
+import { BARS, EVENT_BARS_MAX_POINTS, OBS, memberSeries } from '../presets';
 
 export const rebalancesRow: Section = {
   title: 'Rebalances: what happens when a program joins or leaves?',
@@ -40,7 +40,7 @@ export const rebalancesRow: Section = {
         [target('A', `sum by (consumer, type) (${counted('lab_consumer_rebalance_events_total', '$__interval')}) > 0`, '{{consumer}} {{type}}', { interval: '2s' })],
         BARS,
         { decimals: 0 },
-        { w: 8, legendCalcs: ['sum'] },
+        { w: 8, legendCalcs: ['sum'], maxDataPoints: EVENT_BARS_MAX_POINTS },
       ),
       memberSeries(
         "Rebalance pause per consumer, our consumers' own report",
@@ -48,7 +48,7 @@ export const rebalancesRow: Section = {
         [target('A', `sum by (consumer) (${counted('lab_consumer_rebalance_pause_seconds_sum', '$__interval')}) > 0`, '{{consumer}}', { interval: '2s' })],
         BARS,
         { unit: 's' },
-        { w: 8, legendCalcs: ['sum', 'max'] },
+        { w: 8, legendCalcs: ['sum', 'max'], maxDataPoints: EVENT_BARS_MAX_POINTS },
       ),
       {
         type: 'table',
