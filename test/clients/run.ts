@@ -63,6 +63,14 @@ const CASES: Case[] = [
   { lab: 'kip848', kind: 'mismatch', what: 'group.protocol=consumer + a client-side assignor (roundrobin)', ask: { protocol: 'consumer', assignor: 'roundrobin', staticMember: false }, oneAtATime: true },
   { lab: 'kip848', kind: 'mismatch', what: 'classic protocol, client default assignor', ask: { protocol: 'classic', assignor: '', staticMember: false }, oneAtATime: true },
 ];
+/**
+ * Rows whose outcome is not the client's alone: classic members of a KIP-848 group must share an
+ * assignor name with the classic members still listed, so whether a client with its default
+ * assignor gets in depends on who joined before it and whether that one's session has ended (a
+ * CI run saw Python and KafkaJS refused where the documented run had them joined). They are
+ * reported, not compared.
+ */
+const VARIES = new Set(['kip848 / mismatch: classic protocol, client default assignor']);
 
 interface ClientEvent {
   event: 'settings' | 'assigned' | 'error';
@@ -360,7 +368,7 @@ async function main(): Promise<void> {
   } else {
     const documented = outcomes(rest.split(END)[0]!);
     const now = outcomes(measured);
-    const differ = [...now].filter(([k, v]) => documented.get(k) !== v).map(([k, v]) => `${k}: documented ${documented.has(k) ? (documented.get(k) ? 'joined' : 'refused') : 'nothing'}, measured ${v ? 'joined' : 'refused'}`);
+    const differ = [...now].filter(([k, v]) => !VARIES.has(k.slice(0, k.lastIndexOf(' / '))) && documented.get(k) !== v).map(([k, v]) => `${k}: documented ${documented.has(k) ? (documented.get(k) ? 'joined' : 'refused') : 'nothing'}, measured ${v ? 'joined' : 'refused'}`);
     if (differ.length > 0) {
       process.stdout.write(`clients: FAIL: docs/clients.md no longer says what the clients do:\n  ${differ.join('\n  ')}\n(after checking why, \`npm run clients -- --write\` rewrites the table)\n`);
       process.exitCode = 1;
