@@ -19,14 +19,21 @@ export async function waitForOwnership(
   partitions: number,
   { timeoutMs = 30_000, allowIdle = false }: { timeoutMs?: number; allowIdle?: boolean } = {},
 ): Promise<Map<string, number[]>> {
+  // What the replicas last said, for the failure message: a timeout alone does not say whether a
+  // replica was not ready, a partition unowned or owned twice, or the split unbalanced.
+  let last = 'no replica answered yet';
   return waitFor(
     async () => {
       const owners = new Map<string, number[]>();
+      const said: string[] = [];
       for (const c of consumers) {
         const s = await c.status().catch(() => null);
-        if (!s || !s.ready) return null;
+        said.push(`${c.name}: ${!s ? 'no answer' : `${s.ready ? 'ready' : 'not ready'} [${s.assignedPartitions.map((p) => p.partition).join(',')}]`}`);
+        if (!s || !s.ready) continue;
         owners.set(c.name, s.assignedPartitions.map((p) => p.partition));
       }
+      last = said.join('; ');
+      if (owners.size < consumers.length) return null;
       const counts = ownership(owners);
       const complete = counts.size === partitions && [...counts.values()].every((n) => n === 1);
       const sizes = [...owners.values()].map((o) => o.length);
@@ -35,7 +42,9 @@ export async function waitForOwnership(
       return complete && balanced && nobodyIdle ? owners : null;
     },
     { timeoutMs, what: `${partitions} partitions owned exactly once by ${consumers.map((c) => c.name).join(', ')}` },
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${last}`);
+  });
 }
 
 /** Every (partition, partitionSeq) the consumers processed, with how often. */
