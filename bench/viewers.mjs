@@ -17,8 +17,9 @@
 //
 // PHASES measures several dashboards or views of one, one after the other on the same data:
 // `<file>:<rows>`, comma-separated; file `current` is grafana/dashboards/consumer-group-lab.json,
-// rows `as-saved` leaves out the panels of folded rows (Grafana queries them only once a viewer
-// unfolds the row) and `all` counts them too (every viewer opened Diagnostics). Default
+// rows `as-saved` leaves out the panels of folded rows and the disabled annotations (Grafana
+// queries them only once a viewer unfolds the row or ticks the annotation) and `all` counts them
+// too (every viewer opened Diagnostics and ticked every annotation). Default
 // `current:all,current:as-saved`. To compare with an earlier dashboard:
 // `git show <commit>:grafana/dashboards/consumer-group-lab.json > /tmp/before.json` and
 // PHASES=/tmp/before.json:all,current:all,current:as-saved.
@@ -181,6 +182,8 @@ function refreshRequests(file, rows) {
     if (rows === 'as-saved' && q.panel && folded.has(q.panel)) continue;
     // An annotation's `step` is its query's minimum step.
     const annotation = q.panel ? undefined : dashboard.annotations.list.find((a) => q.where === `annotation "${a.name}"`);
+    // A disabled annotation is queried only once a viewer ticks it (`all`: every viewer did).
+    if (rows === 'as-saved' && annotation && annotation.enable === false) continue;
     const stepS = grafanaStepSeconds(rangeS, q.panel, q.target ?? (annotation?.step ? { interval: annotation.step } : undefined), SCRAPE_S, SCREEN_PX);
     // $__rate_interval = max($__interval + scrape interval, 4 x scrape interval)
     const rateS = Math.max(stepS + SCRAPE_S, 4 * SCRAPE_S);

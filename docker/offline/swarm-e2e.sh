@@ -127,7 +127,7 @@ fi
 # cached), so neither a stale local image nor a published one is what gets tested.
 log "building $source_image from this tree (minutes on a cold cache)"
 docker build -q -t "$source_image" . >/dev/null
-LAB_IMAGE=$lab_image docker stack config -c docker-stack.yml >/dev/null || fail "docker-stack.yml does not validate"
+LAB_IMAGE=$lab_image docker stack config "${stack_files[@]}" >/dev/null || fail "${stack_files[*]} does not validate"
 
 # --- three laptops on one LAN -----------------------------------------------------------------
 for n in "${nodes[@]}"; do docker rm -f -v "$tag-$n" >/dev/null 2>&1 || true; done
@@ -254,6 +254,17 @@ kafka_cid=$(on "$manager" ps -q --filter name=lab_kafka | head -1)
 kafka_exec=(on "$manager" exec "$kafka_cid")
 observer=http://${ip[$manager]}:8081
 assert_committed_to_end 90 || fail "the group did not commit every partition to its end by Kafka's own tool (or the observer disagrees)"
+if [[ ${LAB_BROKERS:-1} == 3 ]]; then
+  # The three-broker stack is what it says: the topic on three replicas, all in sync again after
+  # the run, and writes needing two of them (Kafka's own tools in the broker's container).
+  described=$("${kafka_exec[@]}" kafka-topics.sh --bootstrap-server localhost:9092 --describe --topic "$topic" 2>&1 || true)
+  rf=$(awk '{ for (i = 1; i < NF; i++) if ($i == "ReplicationFactor:") { print $(i + 1); exit } }' <<<"$described")
+  full_isr=$(awk '{ for (i = 1; i < NF; i++) if ($i == "Isr:" && split($(i + 1), r, ",") == 3) n++ } END { print n + 0 }' <<<"$described")
+  # (--describe prints the topic's own settings after "Configs:": the load generator sets it.)
+  min_isr=$(awk 'match($0, /min\.insync\.replicas=[0-9]+/) { print substr($0, RSTART, RLENGTH); exit }' <<<"$described")
+  log "three brokers: replication factor $rf, $full_isr of $TOPIC_PARTITIONS partitions with three in-sync replicas, $min_isr"
+  [[ $rf == 3 && $full_isr == "$TOPIC_PARTITIONS" && $min_isr == min.insync.replicas=2 ]] || fail "the three-broker stack's topic is not replicated three times with min.insync.replicas=2: $described"
+fi
 # Our counters, a second and approximate figure: a killed replica's last unscraped second is
 # missing from them, and duplicates can hide a loss in a sum.
 produced=$(query "sum(lab_producer_messages_total{topic=\"$topic\"})")

@@ -78,6 +78,14 @@ export const BARS = { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, barAlign
  */
 export const EVENT_BARS_MAX_POINTS = 100;
 
+/**
+ * A timeline whose cells exist only while something is happening (a split, a move) gets an empty
+ * cell for every partition at every other step. Without one, the last step that had a value is
+ * the last row Grafana has, and its state timeline draws that value on to the right edge ("to now
+ * (not to end of chart)" in its timeline.ts): a split or a move long over would look current.
+ */
+export const onEveryPartition = (expr: string) => `${expr} or on (partition) max by (partition) (lab_group_partition_owned{${OBS}})`;
+
 export function ownershipTimeline(title: string, description: string, expr: string, valueField: string, emptyText: string, emptyColour?: string, noValue?: string, mappings?: ValueMapping[]): PanelSpec {
   return {
     type: 'state-timeline',

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ConsumerProcess } from '../support/consumer-process';
-import { freePort } from '../support/broker';
 import { allPanels, concreteExpr, loadDashboard } from '../support/dashboard-queries';
 import { allProcessed, duplicates, processedCounts, waitForOwnership } from '../support/group';
 import { LabProducer, createTopic, uniqueName } from '../support/kafka';
+import { startLocalPrometheus, type LocalPrometheus } from '../support/local-prometheus';
 import { withoutFallback, recordingRules } from '../support/promql-fallback';
 import { waitFor } from '../support/wait';
 
@@ -24,13 +23,11 @@ const ALL = Array.from({ length: PARTITIONS }, (_, i) => i);
  * twice, so the stat must read 0. (It read 108-248 in 4 of 9 dashboard runs.)
  */
 test('eager joins under load: nobody processes a message twice, and the Duplicates stat reads 0', { timeout: 170_000 }, async (t) => {
-  const version = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
-  if (version.error) assert.fail(`prometheus is not installed (${version.error.message}): run apt-get install -y prometheus`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-dup-'));
   const remoteDir = path.join(tmp, 'remote');
   fs.mkdirSync(remoteDir);
   const running: ConsumerProcess[] = [];
-  let prometheus: ChildProcess | null = null;
+  let prometheus: LocalPrometheus | null = null;
   let producing = false;
   let pump: Promise<void> = Promise.resolve();
   const topic = uniqueName('dupstat');
@@ -41,31 +38,16 @@ test('eager joins under load: nobody processes a message twice, and the Duplicat
     await pump.catch(() => undefined);
     await producer.close();
     await Promise.all(running.map((p) => p.kill()));
-    if (prometheus && prometheus.exitCode === null && prometheus.signalCode === null) {
-      const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-      prometheus.kill('SIGKILL');
-      await exited;
-    }
+    await prometheus?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const promPort = await freePort();
-  const api = `http://127.0.0.1:${promPort}`;
-  fs.writeFileSync(
-    path.join(tmp, 'prometheus.yml'),
+  prometheus = await startLocalPrometheus(
+    tmp,
     `global: {scrape_interval: ${SCRAPE}, scrape_timeout: ${SCRAPE}, evaluation_interval: ${SCRAPE}}\n` +
       `scrape_configs:\n  - job_name: consumer\n    file_sd_configs: [{files: ['${remoteDir}/*.yml'], refresh_interval: 1s}]\n`,
   );
-  let promLog = '';
-  prometheus = spawn('prometheus', [`--config.file=${path.join(tmp, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  prometheus.stdout!.setEncoding('utf8').on('data', (c: string) => (promLog += c));
-  prometheus.stderr!.setEncoding('utf8').on('data', (c: string) => (promLog += c));
-  await waitFor(async () => (await fetch(`${api}/-/ready`)).ok, { timeoutMs: 30_000, what: `Prometheus to start (log: ${promLog.slice(-500)})` });
-  const query = async (expr: string) => {
-    const body = (await (await fetch(`${api}/api/v1/query?${new URLSearchParams({ query: expr })}`)).json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
-    return body.data.result;
-  };
+  const { query } = prometheus;
 
   const group = uniqueName('g');
   const env = { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, PROCESSING_MS: '2', LOG_LEVEL: 'trace', ASSIGNMENT_STRATEGY: 'range', SESSION_TIMEOUT_MS: '6000', HEARTBEAT_INTERVAL_MS: '1000' };

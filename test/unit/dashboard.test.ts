@@ -188,19 +188,23 @@ describe('member colours on the dashboard', () => {
     for (const name of ['alice', 'bob', 'rdkafka', 'kcat', 'rdkafka@laptop']) assert.ok(memberColourSlot(name) >= 8, name);
   });
 
-  test(`Kafka's ownership timeline shows ${WORKSHOP_NAMES.length} arbitrary members by name in ${WORKSHOP_NAMES.length} different colours, through Grafana's value mappings; "no owner" in red`, () => {
-    assert.equal(kafkaTimelines.length, 1);
-    const [p] = kafkaTimelines;
-    const seen = new Set<string>();
-    for (const [name, slot] of WORKSHOP) {
-      const shown = display(p.fieldConfig!.defaults as never, `${slot}~${name}`);
-      assert.equal(shown.text, name);
-      assert.equal(shown.color, SLOT_PALETTE[Number(slot)], name);
-      seen.add(shown.color);
+  test(`Kafka's ownership timeline shows ${WORKSHOP_NAMES.length} arbitrary members by name in ${WORKSHOP_NAMES.length} different colours, through Grafana's value mappings; "no owner" in red, "not moving" transparent`, () => {
+    // The owners' timeline and the KIP-848 moves' timeline: a member has the same colour on both.
+    assert.deepEqual(kafkaTimelines.map((p) => p.title.split(':')[0]), ["Partition owner, Kafka's view (every client)", 'Moving partitions (KIP-848 groups)']);
+    for (const p of kafkaTimelines) {
+      const seen = new Set<string>();
+      for (const [name, slot] of WORKSHOP) {
+        const shown = display(p.fieldConfig!.defaults as never, `${slot}~${name}`);
+        assert.equal(shown.text, name);
+        assert.equal(shown.color, SLOT_PALETTE[Number(slot)], name);
+        seen.add(shown.color);
+      }
+      assert.equal(seen.size, WORKSHOP.size);
+      assert.equal((p.options!.legend as { showLegend: boolean }).showLegend, true, 'the timeline legend names each colour');
     }
-    assert.equal(seen.size, WORKSHOP.size);
-    assert.deepEqual(display(p.fieldConfig!.defaults as never, ''), { text: 'no owner', color: '#F2495C' });
-    assert.equal((p.options!.legend as { showLegend: boolean }).showLegend, true, 'the timeline legend names each colour');
+    // An empty cell: a partition nobody owns is an alarm; a partition not moving is the normal state.
+    assert.deepEqual(display(kafkaTimelines[0].fieldConfig!.defaults as never, ''), { text: 'no owner', color: '#F2495C' });
+    assert.deepEqual(display(kafkaTimelines[1].fieldConfig!.defaults as never, ''), { text: 'not moving', color: 'rgba(0,0,0,0)' });
   });
 
   test('lab-consumer-N looks the same in Kafka\'s view and in our consumers\' own report (split view, per-consumer panels)', () => {
@@ -282,7 +286,7 @@ describe('partition order', () => {
 
   test('the ownership and leader timelines show partitions 0 to 11 in numeric order, after Grafana\'s own transformations', async () => {
     const timelines = panels.filter((p) => p.type === 'state-timeline' && p.transformations?.some((t) => t.options.columnField === 'partition'));
-    assert.equal(timelines.length, 3);
+    assert.equal(timelines.length, 4);
     for (const p of timelines) {
       const valueField = p.transformations!.find((t) => t.id === 'groupingToMatrix')!.options.valueField as string;
       // The leader timeline's value is the query's value (a broker id), the others' a label.

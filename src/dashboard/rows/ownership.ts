@@ -1,6 +1,6 @@
 /** Who owns which partition: Kafka's timeline, partitions per member, the member table, and the split view of a paused consumer. */
 import { slotColourOverrides, slotValueMappings, target, type PanelSpec, type Section } from '../grafana';
-import { OBS, coloured, colouredName, memberSeries, ownershipTimeline } from '../presets';
+import { OBS, coloured, colouredName, memberSeries, onEveryPartition, ownershipTimeline } from '../presets';
 
 /**
  * Every member Kafka lists, one line each: what a participant checks first ("am I in, what do I
@@ -84,12 +84,24 @@ export const ownershipRow: Section = {
     [
       ownershipTimeline(
         "Split view: one of our consumers still working on a partition Kafka gave to another member",
-        'The zombie after `docker pause`: a paused or hung replica cannot be asked, so it is shown with what it believed at its last answer, and the coordinator gives its partitions to others once its session times out. Each row is a partition, labelled with our replica that believes it owns it while the coordinator lists another owner (hover for both). It ends when the replica is fenced (after `docker unpause` it learns it was removed, drops the partitions and rejoins). Our replicas only: other clients do not report what they believe. Empty ("No split") is the healthy state.',
-        'max by (partition, consumer, member) (lab:partition_split_view{group="$group"})',
+        'The zombie after `docker pause`: a paused or hung replica cannot be asked, so it is shown with what it believed at its last answer, and the coordinator gives its partitions to others once its session times out. Each row is a partition, labelled with our replica that believes it owns it while the coordinator lists another owner (hover for both). It ends when the replica is fenced (after `docker unpause` it learns it was removed, drops the partitions and rejoins). Our replicas only: other clients do not report what they believe. A transparent "agrees" is the healthy state.',
+        onEveryPartition('max by (partition, consumer, member) (lab:partition_split_view{group="$group"})'),
         'consumer',
         'agrees',
         'transparent',
-        'No split: every replica agrees with the coordinator',
+        'No data: is the observer up?',
+      ),
+    ].map((p) => ({ ...p, w: 24, h: 8 })),
+    [
+      ownershipTimeline(
+        'Moving partitions (KIP-848 groups): the member Kafka is handing each partition to',
+        'Under the KIP-848 protocol (GROUP_PROTOCOL=consumer) the coordinator decides a target assignment and moves partitions one by one: a partition it has given to a new member stays with its old owner until that owner lets go (at its next heartbeat, after finishing what it is processing). Each row is a partition, labelled with the member it is moving to, for as long as the move lasts; a transparent "not moving" is the normal state. A paused or hung old owner holds the move until its session times out. A classic group never shows anything here: its members give up everything at once in a rebalance (see the split view and the rebalance panels).',
+        onEveryPartition(colouredName(`max by (group, partition, member) (lab_group_partition_target_owner{${OBS}})`, 'partition')),
+        'shown',
+        'not moving',
+        'transparent',
+        'No data: is the observer up?',
+        slotValueMappings('not moving', 'transparent'),
       ),
     ].map((p) => ({ ...p, w: 24, h: 8 })),
   ],
