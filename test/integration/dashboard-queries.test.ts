@@ -520,6 +520,34 @@ describe('the dashboard against a live Prometheus scraping a group through joins
   };
 
   describe('the other panels over the run', () => {
+    test('Time row: "Group lag in seconds" under 1 s in green once drained; the rebalance timeline table counts each join and leave of the run once', async () => {
+      // (Right after a rebalance it is legitimately seconds: eager `range` stops every member.)
+      const v = one(stat('drained', 'Group lag in seconds', 'behind'), 'group lag in seconds, drained');
+      assert.ok(v >= 0 && v < 1, `drained: ${v} s behind`);
+      assert.equal(shownAs('Group lag in seconds', v).color, colour('green'), 'drained: green');
+      // The table as Grafana shows it, now and as it was with one member: the difference is what
+      // the run did since (the observer may or may not have seen lab-consumer-1 arrive).
+      const table = panel('Rebalance timeline');
+      const t = table.targets![0];
+      const shownAt = async (time: number) => {
+        const result = (await prom<{ result: Sample[] }>(`/api/v1/query?${new URLSearchParams({ query: concreteExpr(t.expr!, undefined, { group }), time: String(time) })}`)).result;
+        const [frame] = await transform(table.transformations as never, [tableFrame(result.map((x) => ({ metric: x.metric, values: [x.value] })), t.refId)]);
+        const gd = grafanaData();
+        const col = (n: string) => frame.fields.find((f) => gd.getFieldDisplayName(f, frame) === n)?.values as unknown[] | undefined;
+        assert.ok(col('event') && col('count'), `the table has "event" and "count" columns: ${frame.fields.map((f) => f.name).join(', ')}`);
+        return new Map(col('event')!.map((e, i) => [String(e), Number(col('count')![i])]));
+      };
+      await caughtUp();
+      const then = await shownAt(at('one member').at);
+      const now = await shownAt(Date.now() / 1000);
+      const delta = (type: string) => (now.get(type) ?? 0) - (then.get(type) ?? 0);
+      // Joined: lab-consumer-2, lab-consumer-3, lab-idle, and lab-consumer-3 again after the thaw
+      // (fenced, it rejoins under a new member id). Left: lab-idle, the killed lab-consumer-2 and
+      // the paused lab-consumer-3 (both when their sessions expired).
+      assert.deepEqual({ joined: delta('member-joined'), left: delta('member-left') }, { joined: 4, left: 3 }, `now ${JSON.stringify([...now])}, with one member ${JSON.stringify([...then])}`);
+      assert.ok(delta('rebalance-started') >= 4 && delta('rebalance-started') === delta('rebalance-ended'), `rebalances started ${delta('rebalance-started')}, ended ${delta('rebalance-ended')}`);
+    });
+
     test('Members table: one row per member the observer lists, by name in its own colour, with its client id, host, partition count, lag of its partitions and when it joined', async () => {
       const table = panel('Members, Kafka');
       await caughtUp();
