@@ -546,6 +546,24 @@ describe('the dashboard against a live Prometheus scraping a group through joins
       // the paused lab-consumer-3 (both when their sessions expired).
       assert.deepEqual({ joined: delta('member-joined'), left: delta('member-left') }, { joined: 4, left: 3 }, `now ${JSON.stringify([...now])}, with one member ${JSON.stringify([...then])}`);
       assert.ok(delta('rebalance-started') >= 4 && delta('rebalance-started') === delta('rebalance-ended'), `rebalances started ${delta('rebalance-started')}, ended ${delta('rebalance-ended')}`);
+
+      // "Last rebalance": the duration of the last rebalance-ended event on the observer's timeline.
+      const events = (await observer.http('GET', `/groups/events?group=${encodeURIComponent(group)}`)).body as unknown as { events: { type: string; durationMs?: number }[] };
+      const lastEnded = events.events.filter((e) => e.type === 'rebalance-ended').at(-1);
+      assert.ok(lastEnded, 'the observer saw a rebalance end');
+      const [last] = await query(concreteExpr(panel('Last rebalance').targets![0].expr!, undefined, { group }));
+      assert.ok(last, 'Last rebalance shows a value');
+      assert.equal(value(last), lastEnded.durationMs! / 1000, 'Last rebalance: the last rebalance-ended on the timeline');
+
+      // "Lag in seconds per partition", as Grafana orders it: partitions 0-11, then the group; each
+      // line ends under a second once drained.
+      const lagPanel = panel('Lag in seconds per partition');
+      const frames = (await Promise.all(lagPanel.targets!.map(async (x) => seriesFrames(await queryRange(concreteExpr(x.expr!, undefined, { group }), at('drained').at - 60), x.legendFormat!)))).flat();
+      const [lagFrame] = await transform(lagPanel.transformations as never, frames);
+      const gd = grafanaData();
+      const named = lagFrame.fields.slice(1).map((f) => [gd.getFieldDisplayName(f, lagFrame), (f.values as (number | null)[]).filter((v) => v !== null).at(-1)] as const);
+      assert.deepEqual(named.map(([n]) => n), [...ALL_PARTITIONS.map((p) => `partition ${p}`), 'group']);
+      for (const [n, v] of named) assert.ok(v !== undefined && v < 1, `${n}: ${v} s behind once drained`);
     });
 
     test('Members table: one row per member the observer lists, by name in its own colour, with its client id, host, partition count, lag of its partitions and when it joined', async () => {
