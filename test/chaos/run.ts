@@ -237,7 +237,7 @@ class ChaosRun {
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
       const owners = await waitForOwnership(replicas, PARTITIONS, { timeoutMs: Math.max(1, deadline - Date.now()) }).catch((err) => {
-        throw new ChaosFailure(`the group did not settle: ${(err as Error).message}; ${this.exits()}`);
+        throw new ChaosFailure(`the group did not settle: ${(err as Error).message}; ${this.exits()}${this.lastErrors(replicas)}`);
       });
       // An observer that stopped answering is an unexpected exit (or a hang): say so, not "disagrees".
       this.checkNoUnexpectedExit();
@@ -314,6 +314,15 @@ class ChaosRun {
 
   private checkNoUnexpectedExit(): void {
     check(this.unexpectedExits().length === 0, `unexpected exit: ${this.exits()}`);
+  }
+
+  /** Each replica's last error line, if any: a replica that cannot rejoin usually says why (e.g. librdkafka issue #5301). */
+  private lastErrors(replicas: ConsumerProcess[]): string {
+    const said = replicas.flatMap((c) => {
+      const last = c.lines.filter((l) => l.level === 'error').at(-1);
+      return last ? [`${c.name}: ${last.msg}`] : [];
+    });
+    return said.length === 0 ? '' : `; last errors logged: ${said.join('; ')}`;
   }
 
   private exits(): string {
