@@ -10,6 +10,7 @@ import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
 import { consumerSettings, groupInstanceId } from './rdkafka-config';
 import { RebalanceHandler } from './rebalance-handler';
+import { StrandedWatch } from './stranded-watch';
 import { parseStats, type StatsSnapshot } from './stats';
 import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
 
@@ -48,6 +49,7 @@ export class GroupMember {
   /** Set when librdkafka reports every broker down, cleared when statistics show one up. */
   private brokersDown = false;
   private lastErrorCode: number | null = null;
+  private readonly stranded = new StrandedWatch();
   private member: string | null = null;
   /** True while librdkafka's close runs on a worker thread (see closing()). */
   private closeRunning = false;
@@ -314,12 +316,28 @@ export class GroupMember {
       return;
     }
     if (this.stats.brokersUp) this.brokersDown = false;
+    this.checkStranded(Date.now());
     this.metrics.offsets(new Set(this.assignment.partitions()), this.stats.partitions, this.member);
     this.metrics.joinState(this.stats.joinState);
     this.metrics.state(this.lifecycle.state, this.ready());
   }
 
+  /** See StrandedWatch: say once that librdkafka left us with no broker, so that someone restarts us. */
+  private checkStranded(now: number): void {
+    if (this.lifecycle.state !== 'running') return;
+    const verdict = this.stranded.observe(this.stats!.brokerHandles, now);
+    if (verdict === 'recovered') this.log.info('librdkafka has brokers to connect to again');
+    if (verdict !== 'stranded') return;
+    this.log.error(
+      { seconds: Math.round(this.stranded.for(now) / 1000), owned: this.assignment.partitions(), librdkafkaIssue: 'https://github.com/confluentinc/librdkafka/issues/5301' },
+      'librdkafka has dropped every broker, bootstrap servers included, and will not reconnect (a Metadata response listed no broker, e.g. during a broker restart); restart this consumer',
+    );
+  }
+
   private onLibrdkafkaLog(line: { fac: string; message: string }): void {
+    // The cgrp debug lines librdkafka sends anyway: at trace level they are what explains a
+    // member that did not rejoin (it is how issue #5301 was found here).
+    this.log.trace({ fac: line.fac, librdkafka: line.message }, 'librdkafka debug');
     // node-rdkafka reports fatal errors only as "Local: Fatal error"; the log says which.
     if (line.fac === 'FATAL') this.fatalReason = line.message.replace(/^\[thrd:[^\]]*\]: /, '');
     // node-rdkafka has no rd_kafka_assignment_lost(); this debug line is where librdkafka says it.

@@ -18,6 +18,11 @@ export interface StatsSnapshot {
   joinState: string | null;
   /** True if at least one real broker connection is up. */
   brokersUp: boolean;
+  /**
+   * How many brokers the client could still connect to (bootstrap or learned), up or not. Zero
+   * only when librdkafka has dropped them all: see GroupMember's check of it.
+   */
+  brokerHandles: number;
 }
 
 interface RawPartition {
@@ -35,7 +40,7 @@ export function parseStats(json: string, topic: string): StatsSnapshot {
   const stats = JSON.parse(json) as {
     topics?: Record<string, { partitions?: Record<string, RawPartition> }>;
     cgrp?: { state?: string; join_state?: string };
-    brokers?: Record<string, { state?: string; nodeid?: number }>;
+    brokers?: Record<string, { state?: string; nodeid?: number; source?: string }>;
   };
   const partitions: PartitionOffsets[] = [];
   for (const raw of Object.values(stats.topics?.[topic]?.partitions ?? {})) {
@@ -56,5 +61,7 @@ export function parseStats(json: string, topic: string): StatsSnapshot {
     groupState: stats.cgrp?.state ?? null,
     joinState: stats.cgrp?.join_state ?? null,
     brokersUp,
+    // Internal and logical entries (the coordinator's alias) are no broker of their own.
+    brokerHandles: Object.values(stats.brokers ?? {}).filter((b) => b.source === 'configured' || b.source === 'learned').length,
   };
 }

@@ -7,10 +7,13 @@
  * partition must have been processed at least once, and every duplicate must lie where a fault
  * left processed work uncommitted (see audit.ts).
  *
- * CHAOS_SEED replays an order of steps and victims; CHAOS_PROTOCOLS (classic,consumer) and
- * CHAOS_STEPS (per protocol) narrow a replay. Timing is the machine's, so a replay repeats the
- * faults, not every interleaving.
+ * CHAOS_SEED replays an order of steps and victims; CHAOS_PROTOCOLS (classic,consumer),
+ * CHAOS_STEPS (per protocol) and CHAOS_FAULTS (kinds of fault) narrow a replay. Timing is the
+ * machine's, so a replay repeats the faults, not every interleaving. A failed protocol leaves
+ * every process's log lines in a folder it names.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startBroker, type Broker } from '../support/broker';
 import { ConsumerProcess, type LogLine } from '../support/consumer-process';
 import { waitForOwnership } from '../support/group';
@@ -18,7 +21,8 @@ import { observed, ownersByClientId, startObserver } from '../support/observer';
 import { LatencyProbe } from '../support/probe';
 import { committedOffsets, createTopic, endOffsets, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
-import { audit, type AuditResult, processings, missingOffsets, seededRandom, shuffled, uncommittedWindows, type ProcessedRecord, type UncommittedWindow } from './audit';
+import { FAULT_NAMES, FAULTS, faultOrder, faultsNamed, type Fault } from './faults';
+import { audit, type AuditResult, processings, missingOffsets, seededRandom, uncommittedWindows, type ProcessedRecord, type UncommittedWindow } from './audit';
 
 const PARTITIONS = 6;
 const REPLICAS = ['c1', 'c2', 'c3'];
@@ -33,8 +37,6 @@ const PAUSE_MS = SESSION_TIMEOUT_MS + 2000;
 const OUTAGE_MS = SESSION_TIMEOUT_MS + 2000;
 const SETTLE_TIMEOUT_MS = 60_000;
 
-const FAULTS = ['kill -9', 'SIGTERM and restart', 'SIGSTOP past the session', 'broker restart'] as const;
-type Fault = (typeof FAULTS)[number];
 type Protocol = 'classic' | 'consumer';
 
 interface StepResult {
@@ -235,7 +237,7 @@ class ChaosRun {
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
       const owners = await waitForOwnership(replicas, PARTITIONS, { timeoutMs: Math.max(1, deadline - Date.now()) }).catch((err) => {
-        throw new ChaosFailure(`the group did not settle: ${(err as Error).message}; ${this.exits()}`);
+        throw new ChaosFailure(`the group did not settle: ${(err as Error).message}; ${this.exits()}${this.lastErrors(replicas)}`);
       });
       // An observer that stopped answering is an unexpected exit (or a hang): say so, not "disagrees".
       this.checkNoUnexpectedExit();
@@ -314,6 +316,15 @@ class ChaosRun {
     check(this.unexpectedExits().length === 0, `unexpected exit: ${this.exits()}`);
   }
 
+  /** Each replica's last error line, if any: a replica that cannot rejoin usually says why (e.g. librdkafka issue #5301). */
+  private lastErrors(replicas: ConsumerProcess[]): string {
+    const said = replicas.flatMap((c) => {
+      const last = c.lines.filter((l) => l.level === 'error').at(-1);
+      return last ? [`${c.name}: ${last.msg}`] : [];
+    });
+    return said.length === 0 ? '' : `; last errors logged: ${said.join('; ')}`;
+  }
+
   private exits(): string {
     const gone = this.unexpectedExits();
     return gone.length === 0 ? 'no unexpected exit' : gone.map((c) => `${c.name} pid ${c.pid} exited ${c.exitCode ?? c.exitSignal}: ${c.stderr.slice(0, 300)} ${JSON.stringify(c.lines.filter((l) => l.level === 'fatal' || l.level === 'error').slice(-3))}`).join('; ');
@@ -357,6 +368,20 @@ class ChaosRun {
     const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
     for (const [p, end] of ends) check(committed.get(p) === end, `partition ${p}: committed ${committed.get(p)} after the final stop, end offset ${end}`);
     return verdict;
+  }
+
+  /**
+   * Every process's log lines (one JSON line each, as it printed them) and its stderr, one file per
+   * process in `dir`: a failure is read from the consumers' rebalance lines around the fault, which
+   * the run otherwise keeps only in memory.
+   */
+  saveLogs(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    this.started.forEach((c, k) => {
+      const base = path.join(dir, `${String(k + 1).padStart(2, '0')}-${c.name}-pid${c.pid}`);
+      writeFileSync(`${base}.log`, c.lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      if (c.stderr !== '') writeFileSync(`${base}.stderr`, c.stderr);
+    });
   }
 
   async cleanUp(): Promise<void> {
@@ -405,10 +430,12 @@ function parseCount(name: string, raw: string | undefined, fallback: number): nu
 async function main(): Promise<void> {
   const seed = parseCount('CHAOS_SEED', process.env.CHAOS_SEED, 1 + Math.floor(Math.random() * 999_999));
   const protocols = parseList('CHAOS_PROTOCOLS', process.env.CHAOS_PROTOCOLS, ['classic', 'consumer'] as const, ['classic', 'consumer']);
+  const kinds = faultsNamed(parseList('CHAOS_FAULTS', process.env.CHAOS_FAULTS, FAULT_NAMES, FAULT_NAMES));
   // Each fault twice per protocol by default.
   const stepCount = parseCount('CHAOS_STEPS', process.env.CHAOS_STEPS, 2 * FAULTS.length);
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  say(`chaos: seed ${seed}, protocols ${protocols.join(', ')}, ${stepCount} steps each; replay with CHAOS_SEED=${seed} npm run chaos`);
+  const only = process.env.CHAOS_FAULTS ? `, faults ${kinds.join(', ')}` : '';
+  say(`chaos: seed ${seed}, protocols ${protocols.join(', ')}${only}, ${stepCount} steps each; replay with CHAOS_SEED=${seed} npm run chaos`);
 
   const broker = await startBroker();
   process.env.KAFKA_BROKERS = broker.bootstrap;
@@ -418,7 +445,7 @@ async function main(): Promise<void> {
     for (const protocol of protocols) {
       // Each protocol its own sequence, so that CHAOS_PROTOCOLS=consumer replays the same steps.
       const random = seededRandom(seed + (protocol === 'classic' ? 0 : 1));
-      const faults = shuffled(Array.from({ length: stepCount }, (_, k) => FAULTS[k % FAULTS.length]), random);
+      const faults = faultOrder(kinds, stepCount, random);
       say(`chaos: GROUP_PROTOCOL=${protocol}: ${faults.join(', ')}`);
       const run = new ChaosRun(broker, protocol, random, say);
       const runStarted = Date.now();
@@ -437,7 +464,14 @@ async function main(): Promise<void> {
         failed = true;
         say(`chaos: GROUP_PROTOCOL=${protocol} FAILED: ${(err as Error).message}`);
         if (!(err instanceof ChaosFailure)) say(String((err as Error).stack));
-        say(`chaos: replay with CHAOS_SEED=${seed} CHAOS_PROTOCOLS=${protocol} npm run chaos; broker log ${broker.logFile}`);
+        const logs = path.join(path.dirname(broker.logFile), `chaos-${protocol}-logs`);
+        try {
+          run.saveLogs(logs);
+        } catch (e) {
+          say(`chaos: could not save the processes' logs to ${logs}: ${(e as Error).message}`);
+        }
+        const narrowed = process.env.CHAOS_FAULTS ? ` CHAOS_FAULTS=${process.env.CHAOS_FAULTS}` : '';
+        say(`chaos: replay with CHAOS_SEED=${seed} CHAOS_PROTOCOLS=${protocol}${narrowed} npm run chaos; broker log ${broker.logFile}; every process's log in ${logs}`);
       } finally {
         await run.cleanUp();
       }

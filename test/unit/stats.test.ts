@@ -25,6 +25,22 @@ const sample = {
 describe('librdkafka statistics', () => {
   const s = parseStats(JSON.stringify(sample), 'orders');
 
+  test('brokers the client can still connect to are counted, up or down; internal and logical entries are not', () => {
+    const outage = {
+      brokers: {
+        ':0/internal': { state: 'UP', nodeid: -1, source: 'internal' },
+        GroupCoordinator: { state: 'DOWN', nodeid: 1, source: 'logical' },
+        'localhost:9092/bootstrap': { state: 'CONNECT', nodeid: -1, source: 'configured' },
+        'localhost:9092/1': { state: 'DOWN', nodeid: 1, source: 'learned' },
+      },
+    };
+    assert.equal(parseStats(JSON.stringify(outage), 'orders').brokerHandles, 2);
+    // librdkafka 2.12.0 after a Metadata response that listed no broker (issue #5301): it dropped
+    // every broker it knew, the bootstrap ones included, and has nothing left to reconnect to.
+    const stranded = { brokers: { ':0/internal': outage.brokers[':0/internal'], GroupCoordinator: outage.brokers.GroupCoordinator } };
+    assert.equal(parseStats(JSON.stringify(stranded), 'orders').brokerHandles, 0);
+  });
+
   test('only actively fetched partitions of our topic are reported; the internal partition -1 never is', () => {
     assert.deepEqual(s.partitions.map((p) => p.partition), [0, 1]);
   });
