@@ -86,6 +86,7 @@ async function recordPages() {
     return child;
   };
   const broker = await startBroker();
+  let recording = true;
   try {
     const topic = 'lab-events';
     const base = { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: topic };
@@ -93,11 +94,17 @@ async function recordPages() {
     start('loadgen', { ...base, TOPIC_PARTITIONS: String(PARTITIONS), RATE: '100', METRICS_PORT: String(ports.producer) });
     start('observer', { ...base, METRICS_PORT: String(ports.observer) });
     await sleep(3000);
-    for (let i = 1; i <= MEMBERS; i++) {
+    // A port found free can be taken before the consumer binds it on a busy machine: the consumer
+    // then stops at start (EADDRINUSE), and is started again on another port.
+    const startConsumer = async (i) => {
       const port = await freePort();
-      ports.consumers.push(port);
-      start('consumer', { ...base, KAFKA_GROUP_ID: GROUP, PROCESSING_MS: '0', CONSUMER_NAME: `lab-consumer-${i}`, METRICS_PORT: String(port) });
-    }
+      ports.consumers[i - 1] = port;
+      const child = start('consumer', { ...base, KAFKA_GROUP_ID: GROUP, PROCESSING_MS: '0', CONSUMER_NAME: `lab-consumer-${i}`, METRICS_PORT: String(port) });
+      child.once('exit', (code) => {
+        if (recording && code !== 0 && code !== null) void startConsumer(i);
+      });
+    };
+    for (let i = 1; i <= MEMBERS; i++) await startConsumer(i);
     const deadline = Date.now() + 180_000;
     for (;;) {
       const doc = await get(ports.observer, '/groups').then(JSON.parse, () => ({ groups: [] }));
@@ -108,8 +115,11 @@ async function recordPages() {
     }
     await sleep(6000); // one librdkafka statistics report (5 s) into every page
     const page = (port) => get(port, '/metrics');
-    return { producer: await page(ports.producer), observer: await page(ports.observer), consumers: await Promise.all(ports.consumers.map(page)) };
+    const pages = { producer: await page(ports.producer), observer: await page(ports.observer), consumers: await Promise.all(ports.consumers.map(page)) };
+    recording = false;
+    return pages;
   } finally {
+    recording = false;
     for (const c of children) c.kill('SIGKILL');
     await broker.stop();
   }

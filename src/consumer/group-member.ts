@@ -50,6 +50,7 @@ export class GroupMember {
   private brokersDown = false;
   private lastErrorCode: number | null = null;
   private readonly stranded = new StrandedWatch();
+  private strandedReported = false;
   private member: string | null = null;
   /** True while librdkafka's close runs on a worker thread (see closing()). */
   private closeRunning = false;
@@ -322,15 +323,27 @@ export class GroupMember {
     this.metrics.state(this.lifecycle.state, this.ready());
   }
 
+  /**
+   * Left with no broker by librdkafka (StrandedWatch) and not recovered: the process can no longer
+   * consume, so its liveness probe fails and an orchestrator restarts it.
+   */
+  isStranded(): boolean {
+    return this.strandedReported;
+  }
+
   /** See StrandedWatch: say once that librdkafka left us with no broker, so that someone restarts us. */
   private checkStranded(now: number): void {
     if (this.lifecycle.state !== 'running') return;
     const verdict = this.stranded.observe(this.stats!.brokerHandles, now);
-    if (verdict === 'recovered') this.log.info('librdkafka has brokers to connect to again');
+    if (verdict === 'recovered') {
+      this.strandedReported = false;
+      this.log.info('librdkafka has brokers to connect to again');
+    }
     if (verdict !== 'stranded') return;
+    this.strandedReported = true;
     this.log.error(
       { seconds: Math.round(this.stranded.for(now) / 1000), owned: this.assignment.partitions(), librdkafkaIssue: 'https://github.com/confluentinc/librdkafka/issues/5301' },
-      'librdkafka has dropped every broker, bootstrap servers included, and will not reconnect (a Metadata response listed no broker, e.g. during a broker restart); restart this consumer',
+      'librdkafka has dropped every broker, bootstrap servers included, and will not reconnect (a Metadata response listed no broker, e.g. during a broker restart); restart this consumer (/healthz now fails)',
     );
   }
 

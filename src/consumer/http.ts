@@ -8,7 +8,8 @@ export interface ProbeSource {
 }
 
 /**
- * /healthz: the process is alive (a stuck or stopped consumer is not).
+ * /healthz: the process is alive (a stuck or stopped consumer is not, nor one librdkafka left with
+ * no broker for good: see StrandedWatch).
  * /readyz: connected and a member of the group; 503 while the broker is unreachable.
  * /status: what this replica owns and how far it got, as JSON for people and tests.
  * /metrics: Prometheus text.

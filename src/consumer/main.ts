@@ -32,7 +32,7 @@ export async function runConsumer(env: NodeJS.ProcessEnv): Promise<void> {
 
   const app = consumerHttpApp(
     {
-      alive: () => member.lifecycle.state !== 'stopped',
+      alive: () => member.lifecycle.state !== 'stopped' && !member.isStranded(),
       ready: () => member.ready(),
       status: () =>
         buildStatus({

@@ -36,6 +36,8 @@ const SESSION_TIMEOUT_MS = 6000;
 const PAUSE_MS = SESSION_TIMEOUT_MS + 2000;
 const OUTAGE_MS = SESSION_TIMEOUT_MS + 2000;
 const SETTLE_TIMEOUT_MS = 60_000;
+/** How often, while waiting for the group to settle, the replicas' liveness is checked (restartStranded). */
+const LIVENESS_EVERY_MS = 5_000;
 
 type Protocol = 'classic' | 'consumer';
 
@@ -83,6 +85,8 @@ class ChaosRun {
   /** Processes this run ended on purpose; any other exit is a failure. */
   private readonly ended = new Set<ConsumerProcess>();
   private readonly windows: UncommittedWindow[] = [];
+  /** Replicas restarted because librdkafka left them with no broker (restartStranded). */
+  readonly strandedRestarts: string[] = [];
   readonly steps: StepResult[] = [];
   private loadgen: ConsumerProcess | null = null;
   /** The group as its coordinator describes it: members and who owns which partition. */
@@ -162,7 +166,7 @@ class ChaosRun {
     const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
     this.windows.push(...uncommittedWindows(step, at, committed, processedIn(c.lines)));
     await this.startReplica(name);
-    return { step, fault: 'kill -9', victim: name, settleMs: await this.settled(at) };
+    return { step, fault: 'kill -9', victim: name, settleMs: await this.settled(at, step) };
   }
 
   private async terminate(step: number, name: string): Promise<Omit<StepResult, 'uncommitted'>> {
@@ -175,7 +179,7 @@ class ChaosRun {
     check(c.exitCode === 0 && took < 10_000, `step ${step}: ${name} exited ${c.exitCode ?? c.exitSignal} ${took} ms after SIGTERM (expected 0 within 10 s)`);
     // A graceful stop commits what was processed: it leaves no window, so any duplicate is a failure.
     await this.startReplica(name);
-    return { step, fault: 'SIGTERM and restart', victim: name, settleMs: await this.settled(at) };
+    return { step, fault: 'SIGTERM and restart', victim: name, settleMs: await this.settled(at, step) };
   }
 
   private async pause(step: number, name: string): Promise<Omit<StepResult, 'uncommitted'>> {
@@ -199,7 +203,7 @@ class ChaosRun {
       }, { timeoutMs: 30_000, what: `${name} to count its partitions as lost after SIGCONT` });
       this.windows.push(...uncommittedWindows(step, stoppedAt, committed, processedIn(c.lines.slice(0, lost))));
       const afterThaw = processedIn(c.lines.slice(mark, lost)).length;
-      return { step, fault: 'SIGSTOP past the session', victim: name, settleMs: await this.settled(resumedAt), takeoverMs, afterThaw };
+      return { step, fault: 'SIGSTOP past the session', victim: name, settleMs: await this.settled(resumedAt, step), takeoverMs, afterThaw };
     } finally {
       c.signal('SIGCONT');
     }
@@ -217,7 +221,7 @@ class ChaosRun {
     // Every member may have lost its place; what each processed until now may be processed again.
     const before = [...this.live.values()].flatMap((c) => processedIn(c.lines));
     this.windows.push(...uncommittedWindows(step, haltedAt, committed, before));
-    const settleMs = await this.settled(at);
+    const settleMs = await this.settled(at, step);
     let healthzWorstMs = 0;
     for (const { name, probe } of probes) {
       const { worstMs, failures } = await probe.stop();
@@ -232,13 +236,18 @@ class ChaosRun {
    * coordinator to say the same: the live replicas are its only members, each owning what it
    * reports. Returns ms since `from`.
    */
-  private async settled(from: number): Promise<number> {
-    const replicas = [...this.live.values()];
+  private async settled(from: number, step = 0): Promise<number> {
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
-      const owners = await waitForOwnership(replicas, PARTITIONS, { timeoutMs: Math.max(1, deadline - Date.now()) }).catch((err) => {
+      // Short waits, with the orchestrator's liveness round between them (restartStranded).
+      let replicas = [...this.live.values()];
+      const owners = await waitForOwnership(replicas, PARTITIONS, { timeoutMs: Math.max(1, Math.min(LIVENESS_EVERY_MS, deadline - Date.now())) }).catch(async (err) => {
+        if (Date.now() < deadline && (await this.restartStranded(step)) > 0) return null;
+        if (Date.now() < deadline) return null;
+        replicas = [...this.live.values()];
         throw new ChaosFailure(`the group did not settle: ${(err as Error).message}; ${this.exits()}${this.lastErrors(replicas)}`);
       });
+      if (owners === null) continue;
       // An observer that stopped answering is an unexpected exit (or a hang): say so, not "disagrees".
       this.checkNoUnexpectedExit();
       const coordinator = await observed(this.observer!, this.group).catch(() => undefined);
@@ -258,6 +267,34 @@ class ChaosRun {
     const ms = Date.now() - from;
     this.checkNoUnexpectedExit();
     return ms;
+  }
+
+  /**
+   * librdkafka 2.12.0 can drop every broker for good when a broker shuts down
+   * (confluentinc/librdkafka#5301, docs/design.md): the replica then fails its liveness probe
+   * (/healthz 503). An orchestrator (Kubernetes' liveness probe, Swarm's health check) restarts
+   * such a replica, and so does this: like a kill, what it processed since its last commit may be
+   * processed again. Returns how many were restarted.
+   */
+  private async restartStranded(step: number): Promise<number> {
+    let restarted = 0;
+    for (const [name, c] of [...this.live]) {
+      const status = await fetch(`http://127.0.0.1:${c.port}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+      if (status !== 503) continue;
+      const stranded = c.lines.some((l) => l.level === 'error' && /dropped every broker/.test(String(l.msg)));
+      check(stranded, `step ${step}: ${name} failed its liveness probe without saying librdkafka left it with no broker: ${this.lastErrors([c])}`);
+      this.ended.add(c);
+      const at = Date.now();
+      c.signal('SIGKILL');
+      await c.exit();
+      const committed = await committedOffsets(this.group, this.topic, PARTITIONS);
+      this.windows.push(...uncommittedWindows(step, at, committed, processedIn(c.lines)));
+      this.strandedRestarts.push(`step ${step}: ${name}`);
+      this.say(`  step ${step}: ${name} was left with no broker by librdkafka (#5301) and failed its liveness probe; restarted, as an orchestrator would`);
+      await this.startReplica(name);
+      restarted++;
+    }
+    return restarted;
   }
 
   /** The observer's rebalance timeline of this run's group (GET /groups/events), after event `after`. */
@@ -458,6 +495,7 @@ async function main(): Promise<void> {
         say(
           `chaos: GROUP_PROTOCOL=${protocol} passed: ${run.steps.length} steps, ${v.messages} messages, all processed; ` +
             `${v.duplicates} duplicates, within the ${v.allowed} the faults left uncommitted; worst time to settle ${seconds(worst.settleMs)} (${worst.fault}); ` +
+            (run.strandedRestarts.length > 0 ? `${run.strandedRestarts.length} replica(s) restarted after librdkafka#5301 left them with no broker (${run.strandedRestarts.join(', ')}); ` : '') +
             `${seconds(Date.now() - runStarted)}`,
         );
       } catch (err) {
