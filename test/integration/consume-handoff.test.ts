@@ -121,9 +121,9 @@ async function produce(topic: string): Promise<Map<number, Produced[]>> {
   return produced;
 }
 
-function newConsumer(handoff: Handoff, offsetReset: 'earliest' | 'error' = 'earliest'): KafkaConsumer {
+function newConsumer(handoff: Handoff, offsetReset: 'earliest' | 'error' = 'earliest', debug?: string): KafkaConsumer {
   const c = new Kafka.KafkaConsumer(
-    { 'bootstrap.servers': brokers(), 'group.id': uniqueName('handoff'), 'enable.auto.commit': false, 'enable.partition.eof': true },
+    { 'bootstrap.servers': brokers(), 'group.id': uniqueName('handoff'), 'enable.auto.commit': false, 'enable.partition.eof': true, ...(debug ? { debug } : {}) },
     { 'auto.offset.reset': offsetReset },
   );
   c.setConsumeHandoff(handoff);
@@ -278,22 +278,33 @@ describe("node-rdkafka's columnar consume hand-off (our patch)", () => {
   test('an error after only partition EOF events in one consume() reaches the callback the same way on both paths', async () => {
     const outcome = {} as Record<Handoff, unknown>;
     for (const handoff of ['objects', 'columnar'] as const) {
-      // 'error': an offset past the end becomes a consume error instead of a reset.
-      const c = newConsumer(handoff, 'error');
+      // 'error': an offset past the end becomes a consume error instead of a reset. The fetch log
+      // says when partition 2's EOF has been queued.
+      const c = newConsumer(handoff, 'error', 'fetch');
       await connected(c);
+      let eofQueued: () => void = () => {};
+      const queued = new Promise<void>((resolve) => (eofQueued = resolve));
+      c.on('event.log', (log: { message: string }) => {
+        if (/\[2\]: Fetch failed at offset 0 .*_PARTITION_EOF/.test(log.message)) eofQueued();
+      });
       const events: unknown[] = [];
       c.on('data', (m: Message) => events.push(['data', m.partition, m.offset]));
       c.on('partition.eof', (e: { partition: number; offset: number }) => events.push(['eof', e.partition, e.offset]));
       try {
         // Partition 2 is empty: its EOF is the batch's first entry, and with no message yet the
-        // worker waits on (up to this timeout) for one. 3 s later partition 0 is assigned at an
-        // offset it does not have, and its error ends the batch.
+        // worker waits on (up to this timeout) for one. Once the EOF is queued (and 1 s more for
+        // the waiting worker to take it), partition 0 is assigned at an offset it does not have,
+        // and its error ends the batch.
         c.setDefaultConsumeTimeout(20_000);
         c.assign([{ topic, partition: 2, offset: 0 }]);
         const result = new Promise<{ code?: number; messages?: number }>((resolve) =>
           c.consume(1000, (err, messages) => resolve({ code: err?.code, messages: messages?.length })),
         );
-        await new Promise((resolve) => setTimeout(resolve, 3000));
+        await Promise.race([
+          queued,
+          new Promise((_, reject) => setTimeout(() => reject(new Error("no fetch log line said partition 2's EOF was queued in 30 s")), 30_000).unref()),
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
         c.assign([
           { topic, partition: 2, offset: 0 },
           { topic, partition: 0, offset: 1_000_000 },
