@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import Kafka, { type KafkaConsumer, type LibrdKafkaError, type Message } from 'node-rdkafka';
 import { Kafka as KafkaJS, logLevel, type IHeaders } from 'kafkajs';
@@ -16,13 +18,13 @@ type Handoff = 'columnar' | 'objects';
 interface Produced {
   value: Buffer | null;
   key: Buffer | null;
-  headers?: Record<string, Buffer | string | (Buffer | string)[]>;
+  headers?: Record<string, Buffer | string | null | (Buffer | string)[]>;
   timestamp?: string;
 }
 
-/** What the application sees of one read: per partition, every 'data' and 'partition.eof' event in order. */
+/** What the application sees of one read: per partition ("topic/partition"), every 'data' and 'partition.eof' event in order. */
 interface Read {
-  events: Map<number, ({ data: Message } | { eof: unknown })[]>;
+  events: Map<string, ({ data: Message } | { eof: unknown })[]>;
   /** Everything consume() called back with, in order: the same objects 'data' emitted. */
   batches: Message[][];
   dataInOrder: Message[];
@@ -50,28 +52,79 @@ function mixed(partition: number): Produced[] {
   return partition === 0 ? list : list.reverse();
 }
 
-async function produce(topic: string): Promise<Map<number, Produced[]>> {
+/** Writes each list to its partition of topic 0. */
+async function produceTo(topic: string, lists: Map<number, Produced[]>): Promise<void> {
   const kafka = new KafkaJS({ clientId: 'handoff-test', brokers: brokers().split(','), logLevel: logLevel.ERROR });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
-  const produced = new Map<number, Produced[]>();
   try {
-    // KafkaJS writes binary header values, which node-rdkafka's producer turns into strings.
-    for (const partition of [0, 1]) {
-      const list = mixed(partition);
-      produced.set(partition, list);
+    // KafkaJS writes binary and null header values, which node-rdkafka's producer cannot.
+    for (const [partition, list] of lists) {
       await producer.send({ topic, acks: -1, messages: list.map((m) => ({ partition, value: m.value, key: m.key, headers: m.headers as IHeaders, timestamp: m.timestamp })) });
     }
   } finally {
     await producer.disconnect();
   }
+}
+
+/**
+ * Topic n's messages for the two-topic batch: without headers, and with headers of several kinds
+ * (repeated keys, a key only one message has, a null value, an empty value, a key spelled like
+ * the other topic's name), interleaved.
+ */
+function headerMix(n: number, otherTopic: string): Produced[] {
+  return Array.from({ length: 16 }, (_, i): Produced => {
+    const value = Buffer.from(`topic ${n}, message ${i}`);
+    switch (i % 4) {
+      case 0:
+        return { value, key: null };
+      case 1:
+        return { value, key: Buffer.from(`k${i}`), headers: { 'trace-id': `t-${n}-${i}`, tenant: `tenant-${i % 3}` } };
+      case 2:
+        return { value, key: null, headers: { gone: null, [`only-${n}-${i}`]: 'a key no other message has', 'trace-id': `t-${n}-${i}` } };
+      default:
+        return { value: null, key: Buffer.from(`k${i}`), headers: { [otherTopic]: 'a header key that is also a topic name', tenant: Buffer.alloc(0) } };
+    }
+  });
+}
+
+/** The headers property node-rdkafka gives for what KafkaJS produced: a null value reads as an empty Buffer. */
+function expectedHeaders(p: Produced): { [key: string]: Buffer }[] | undefined {
+  if (p.headers === undefined) return undefined;
+  return Object.entries(p.headers).flatMap(([key, v]) => [v].flat().map((one) => ({ [key]: one === null ? Buffer.alloc(0) : Buffer.from(one) })));
+}
+
+/**
+ * Writes text messages to partition 0 with Kafka's own console producer: KafkaJS cannot send a
+ * null header value (it measures the value before checking for null), node-rdkafka's producer
+ * turns every header value into a string. NULL stands for a null key, value or header value, and
+ * for "no headers".
+ */
+function consoleProduce(topic: string, list: Produced[]): void {
+  const text = (b: Buffer | string | null) => (b === null ? 'NULL' : b.toString());
+  const lines = list.map((m) => {
+    const headers = m.headers ? Object.entries(m.headers).flatMap(([k, v]) => [v].flat().map((one) => `${k}:${text(one)}`)).join(',') : 'NULL';
+    return `${headers}\t${text(m.key)}\t${text(m.value)}\n`;
+  });
+  const libs = execFileSync(path.resolve(__dirname, '../../../scripts/kafka-jars.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const props = ['parse.key=true', 'parse.headers=true', 'null.marker=NULL'].flatMap((p) => ['--property', p]);
+  execFileSync('java', ['-Xmx256m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.ConsoleProducer', '--bootstrap-server', brokers(), '--topic', topic, ...props], {
+    input: lines.join(''),
+    stdio: ['pipe', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
+}
+
+async function produce(topic: string): Promise<Map<number, Produced[]>> {
+  const produced = new Map([0, 1].map((partition) => [partition, mixed(partition)]));
+  await produceTo(topic, produced);
   return produced;
 }
 
-function newConsumer(handoff: Handoff): KafkaConsumer {
+function newConsumer(handoff: Handoff, offsetReset: 'earliest' | 'error' = 'earliest', debug?: string): KafkaConsumer {
   const c = new Kafka.KafkaConsumer(
-    { 'bootstrap.servers': brokers(), 'group.id': uniqueName('handoff'), 'enable.auto.commit': false, 'enable.partition.eof': true },
-    { 'auto.offset.reset': 'earliest' },
+    { 'bootstrap.servers': brokers(), 'group.id': uniqueName('handoff'), 'enable.auto.commit': false, 'enable.partition.eof': true, ...(debug ? { debug } : {}) },
+    { 'auto.offset.reset': offsetReset },
   );
   c.setConsumeHandoff(handoff);
   return c;
@@ -81,26 +134,31 @@ function consume(c: KafkaConsumer, n: number): Promise<Message[]> {
   return new Promise((resolve, reject) => c.consume(n, (err, messages) => (err ? reject(err) : resolve(messages))));
 }
 
-/** Reads every partition from offset 0 until each has reported its end. */
-async function readAll(topic: string, handoff: Handoff, batchSize: number): Promise<Read> {
+function connected(c: KafkaConsumer): Promise<void> {
+  return new Promise<void>((resolve, reject) => c.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Reads every partition of the topics from offset 0 until each has reported its end. */
+async function readAll(topics: string | string[], handoff: Handoff, batchSize: number, partitions = PARTITIONS): Promise<Read> {
   const c = newConsumer(handoff);
-  await new Promise<void>((resolve, reject) => c.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+  await connected(c);
   const read: Read = { events: new Map(), batches: [], dataInOrder: [] };
-  const ended = new Set<number>();
-  const on = (p: number) => read.events.get(p) ?? read.events.set(p, []).get(p)!;
+  const ended = new Set<string>();
+  const on = (tp: string) => read.events.get(tp) ?? read.events.set(tp, []).get(tp)!;
   c.on('data', (m: Message) => {
-    on(m.partition).push({ data: m });
+    on(`${m.topic}/${m.partition}`).push({ data: m });
     read.dataInOrder.push(m);
   });
-  c.on('partition.eof', (e: { partition: number }) => {
-    on(e.partition).push({ eof: e });
-    ended.add(e.partition);
+  c.on('partition.eof', (e: { topic: string; partition: number }) => {
+    on(`${e.topic}/${e.partition}`).push({ eof: e });
+    ended.add(`${e.topic}/${e.partition}`);
   });
   try {
     c.setDefaultConsumeTimeout(200);
-    c.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: 0 })));
+    const assignment = [topics].flat().flatMap((topic) => Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
+    c.assign(assignment);
     const deadline = Date.now() + 60_000;
-    while (ended.size < PARTITIONS) {
+    while (ended.size < assignment.length) {
       if (Date.now() > deadline) throw new Error(`${handoff}/${batchSize}: only partitions ${[...ended]} reached their end in 60 s`);
       read.batches.push(await consume(c, batchSize));
     }
@@ -111,7 +169,7 @@ async function readAll(topic: string, handoff: Handoff, batchSize: number): Prom
 }
 
 /** Property names in order, per event: the same shape, headers present only where they were. */
-function shapes(read: Read): Map<number, string[][]> {
+function shapes(read: Read): Map<string, string[][]> {
   return new Map([...read.events].map(([p, evs]) => [p, evs.map((e) => ('data' in e ? Object.keys(e.data) : ['eof', ...Object.keys(e.eof as object)]))]));
 }
 
@@ -139,7 +197,7 @@ describe("node-rdkafka's columnar consume hand-off (our patch)", () => {
 
       // And both are what was produced: the comparison above is not between two equal mistakes.
       for (const [partition, list] of produced) {
-        const got = columnar.events.get(partition)!;
+        const got = columnar.events.get(`${topic}/${partition}`)!;
         const data = got.filter((e): e is { data: Message } => 'data' in e).map((e) => e.data);
         assert.equal(data.length, list.length);
         list.forEach((want, offset) => {
@@ -153,7 +211,7 @@ describe("node-rdkafka's columnar consume hand-off (our patch)", () => {
         });
         assert.deepEqual(got.at(-1), { eof: { topic, partition, offset: list.length } }, 'the partition ends with one EOF event, after its last message');
       }
-      assert.deepEqual(columnar.events.get(2), [{ eof: { topic, partition: 2, offset: 0 } }]);
+      assert.deepEqual(columnar.events.get(`${topic}/2`), [{ eof: { topic, partition: 2, offset: 0 } }]);
 
       const withHeaders = columnar.dataInOrder.find((m) => m.partition === 0 && m.value?.toString() === 'with headers')!;
       assert.deepEqual(withHeaders.headers, [
@@ -187,5 +245,77 @@ describe("node-rdkafka's columnar consume hand-off (our patch)", () => {
     }
     assert.equal(errors.objects.code, Kafka.CODES.ERRORS.ERR__STATE);
     assert.deepEqual(errors.columnar, errors.objects);
+  });
+
+  test('one batch with two topics, different headers on several messages, messages without headers between them and null header values: the same as the published conversion', async () => {
+    const topics = [uniqueName('handoff-a'), uniqueName('handoff-b')];
+    const lists = [headerMix(0, topics[1]), headerMix(1, topics[0])];
+    for (const [n, t] of topics.entries()) {
+      await createTopic(t, 1);
+      consoleProduce(t, lists[n]);
+    }
+    // Whether one consume() gets both topics depends on the fetches: read again (at most three
+    // times) until a columnar batch held both, so that the comparison covers that case.
+    const bothTopics = (read: Read) => read.batches.some((b) => new Set(b.map((m) => m.topic)).size === 2);
+    let reads: [Read, Read] = [await readAll(topics, 'objects', 1000, 1), await readAll(topics, 'columnar', 1000, 1)];
+    for (let attempt = 2; !bothTopics(reads[1]); attempt++) {
+      assert.ok(attempt <= 3, 'no consume(1000) returned messages of both topics in three reads');
+      reads = [await readAll(topics, 'objects', 1000, 1), await readAll(topics, 'columnar', 1000, 1)];
+    }
+    const [reference, columnar] = reads;
+    assert.deepEqual(shapes(columnar), shapes(reference));
+    assert.deepEqual(columnar.events, reference.events);
+
+    for (const [n, t] of topics.entries()) {
+      const data: Message[] = columnar.events.get(`${t}/0`)!.filter((e): e is { data: Message } => 'data' in e).map((e) => e.data);
+      assert.deepEqual(data.map((m) => m.topic), lists[n].map(() => t));
+      assert.deepEqual(data.map((m) => m.value), lists[n].map((p) => p.value));
+      assert.deepEqual(data.map((m) => m.key), lists[n].map((p) => p.key));
+      assert.deepEqual(data.map((m) => m.headers), lists[n].map(expectedHeaders), `headers of ${t}`);
+    }
+  });
+
+  test('an error after only partition EOF events in one consume() reaches the callback the same way on both paths', async () => {
+    const outcome = {} as Record<Handoff, unknown>;
+    for (const handoff of ['objects', 'columnar'] as const) {
+      // 'error': an offset past the end becomes a consume error instead of a reset. The fetch log
+      // says when partition 2's EOF has been queued.
+      const c = newConsumer(handoff, 'error', 'fetch');
+      await connected(c);
+      let eofQueued: () => void = () => {};
+      const queued = new Promise<void>((resolve) => (eofQueued = resolve));
+      c.on('event.log', (log: { message: string }) => {
+        if (/\[2\]: Fetch failed at offset 0 .*_PARTITION_EOF/.test(log.message)) eofQueued();
+      });
+      const events: unknown[] = [];
+      c.on('data', (m: Message) => events.push(['data', m.partition, m.offset]));
+      c.on('partition.eof', (e: { partition: number; offset: number }) => events.push(['eof', e.partition, e.offset]));
+      try {
+        // Partition 2 is empty: its EOF is the batch's first entry, and with no message yet the
+        // worker waits on (up to this timeout) for one. Once the EOF is queued (and 1 s more for
+        // the waiting worker to take it), partition 0 is assigned at an offset it does not have,
+        // and its error ends the batch.
+        c.setDefaultConsumeTimeout(20_000);
+        c.assign([{ topic, partition: 2, offset: 0 }]);
+        const result = new Promise<{ code?: number; messages?: number }>((resolve) =>
+          c.consume(1000, (err, messages) => resolve({ code: err?.code, messages: messages?.length })),
+        );
+        await Promise.race([
+          queued,
+          new Promise((_, reject) => setTimeout(() => reject(new Error("no fetch log line said partition 2's EOF was queued in 30 s")), 30_000).unref()),
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        c.assign([
+          { topic, partition: 2, offset: 0 },
+          { topic, partition: 0, offset: 1_000_000 },
+        ]);
+        outcome[handoff] = { ...(await result), events };
+      } finally {
+        await new Promise<void>((resolve) => c.disconnect(() => resolve()));
+      }
+    }
+    // The published conversion drops the EOF events of a batch that ends in an error.
+    assert.deepEqual(outcome.objects, { code: Kafka.CODES.ERRORS.ERR__AUTO_OFFSET_RESET, messages: undefined, events: [] });
+    assert.deepEqual(outcome.columnar, outcome.objects);
   });
 });
