@@ -57,16 +57,57 @@ export async function checkExternalListener(listener: string, security: KafkaSec
   }
 }
 
-/** The brokers as the listener at `listener` advertises them, from one bootstrap's metadata. */
+/**
+ * Reads the broker list of librdkafka's metadata responses from its `metadata` debug log, one
+ * "  Broker #i/n: host:port NodeId id" line per broker. Returns the list once a response's n
+ * brokers are all seen; null until then.
+ */
+export class MetadataBrokerLog {
+  private seen = new Map<number, Kafka.BrokerMetadata>();
+  private expected = -1;
+
+  line(message: string): Kafka.BrokerMetadata[] | null {
+    const m = /Broker #(\d+)\/(\d+): (\S+):(\d+) NodeId (-?\d+)/.exec(message);
+    if (!m) return null;
+    const [index, count] = [Number(m[1]), Number(m[2])];
+    // A new response starts at #0 (or names another count): what came before belongs to another.
+    if (index === 0 || count !== this.expected) {
+      this.seen.clear();
+      this.expected = count;
+    }
+    this.seen.set(index, { id: Number(m[5]), host: m[3], port: Number(m[4]) });
+    if (this.seen.size < count) return null;
+    return [...this.seen.entries()].sort(([a], [b]) => a - b).map(([, b]) => b);
+  }
+}
+
+/**
+ * The brokers as the listener at `listener` advertises them, from the first metadata response.
+ *
+ * Read from librdkafka's debug log rather than from a metadata request of our own: since 2.10
+ * librdkafka drops the bootstrap broker as soon as a response names the real ones, so a request
+ * made after that goes to the advertised address, which is exactly the one that may never answer
+ * (a loopback address seen from a laptop). The first response arrives on the bootstrap connection
+ * itself, before any of that. Connect's own metadata is taken too, whichever comes first.
+ */
 export async function advertisedBrokers(listener: string, security: KafkaSecurity, clientId = 'loadgen-external-listener-check', timeoutMs = CHECK_TIMEOUT_MS): Promise<Kafka.BrokerMetadata[]> {
-  const client = new Kafka.Producer({ 'bootstrap.servers': listener, 'client.id': clientId, ...securitySettings(security) });
+  const client = new Kafka.Producer({ 'bootstrap.servers': listener, 'client.id': clientId, debug: 'metadata', ...securitySettings(security) });
   // The advertised address is unreachable from here too when it is wrong: those errors are the point.
   client.on('event.error', () => undefined);
+  const fromLog = new MetadataBrokerLog();
   try {
-    const md = await new Promise<Kafka.Metadata>((resolve, reject) => client.connect({ timeout: timeoutMs }, (err, data) => (err ? reject(err) : resolve(data))));
-    return md.brokers;
+    return await new Promise<Kafka.BrokerMetadata[]>((resolve, reject) => {
+      client.on('event.log', (entry: { message?: string }) => {
+        const brokers = fromLog.line(entry.message ?? '');
+        if (brokers) resolve(brokers);
+      });
+      client.connect({ timeout: timeoutMs }, (err, data) => (err ? reject(err) : resolve(data.brokers)));
+    });
   } finally {
+    client.removeAllListeners('event.log');
+    // Not awaited: when the answer came from the log, connect's own metadata request may still be
+    // waiting for the advertised address (up to `timeoutMs`), and the disconnect waits behind it.
     // node-rdkafka never calls back a disconnect of a client that did not connect (see main.ts).
-    if (client.isConnected()) await new Promise<void>((resolve) => client.disconnect(0, () => resolve()));
+    if (client.isConnected()) client.disconnect(0, () => undefined);
   }
 }
