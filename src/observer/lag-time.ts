@@ -42,11 +42,7 @@ export class EndOffsetHistory {
     if (!s || s.length === 0) return null;
     const k = s.findIndex((x) => x.end > offset);
     if (k < 0) return null;
-    if (k > 0) {
-      const a = s[k - 1]!;
-      const b = s[k]!;
-      return a.at + ((offset + 1 - a.end) / (b.end - a.end)) * (b.at - a.at);
-    }
+    if (k > 0) return datedWithin(s, k, offset);
     const first = s[0]!;
     const last = s[s.length - 1]!;
     const rate = last.at > first.at ? (last.end - first.end) / (last.at - first.at) : 0;
@@ -62,6 +58,36 @@ export class EndOffsetHistory {
     const keep = new Set(partitions);
     for (const p of this.samples.keys()) if (!keep.has(p)) this.samples.delete(p);
   }
+}
+
+/** Records per ms between samples i and j, or 0 when the log did not move (or there is no sample i). */
+function rateBetween(s: Sample[], i: number, j: number): number {
+  const a = s[i];
+  const b = s[j];
+  if (!a || !b || b.end <= a.end || b.at <= a.at) return 0;
+  return (b.end - a.end) / (b.at - a.at);
+}
+
+/**
+ * When `offset`, written between samples k-1 and k, came. Evenly spread over the interval unless
+ * its neighbours say otherwise: after a quiet stretch the records started at some moment inside
+ * the interval, not at its start, so they are dated back from its end at the rate of the interval
+ * that follows (a consumer paused as production resumes would otherwise read up to one poll
+ * interval too old for as long as it stays paused); likewise records followed by a quiet stretch
+ * are dated forward from the interval's start at the rate before it. Always within the interval.
+ */
+function datedWithin(s: Sample[], k: number, offset: number): number {
+  const a = s[k - 1]!;
+  const b = s[k]!;
+  const before = rateBetween(s, k - 2, k - 1);
+  const after = rateBetween(s, k, k + 1);
+  const quietBefore = k >= 2 && before === 0;
+  const quietAfter = k + 1 < s.length && after === 0;
+  // Each rule only if the whole interval's records fit inside it at that rate; if not, that rate is
+  // not what brought them (a burst, say), and the even spread is the better guess.
+  if (quietBefore && after > 0 && b.at - (b.end - (a.end + 1)) / after > a.at) return b.at - (b.end - (offset + 1)) / after;
+  if (quietAfter && before > 0 && a.at + (b.end - a.end) / before <= b.at) return a.at + (offset + 1 - a.end) / before;
+  return a.at + ((offset + 1 - a.end) / (b.end - a.end)) * (b.at - a.at);
 }
 
 /**

@@ -47,6 +47,46 @@ describe('lag in seconds from log-end offsets over time', () => {
     assert.ok(written > 20_000 && written <= 21_000, `written at ${written}`);
   });
 
+  test('production resuming after a quiet stretch: dated from the rate that follows, not spread over the whole poll', () => {
+    // A consumer is paused as production resumes: 60 records a second from 20.4 s, polls every
+    // second. Record i of the stream is written at 20.4 s + i / 60 s.
+    const h = new EndOffsetHistory();
+    for (let t = 0; t <= 20_000; t += 1000) h.record(0, t, 500);
+    const ends = (t: number) => 500 + Math.floor(((t - 20_400) * 60) / 1000) + 1;
+    h.record(0, 21_000, ends(21_000));
+    // One poll into the stream nothing says when it began: anywhere in (20 s, 21 s].
+    const first = h.writtenAt(0, 500)!;
+    assert.ok(first > 20_000 && first <= 21_000, `written at ${first}`);
+    for (let t = 22_000; t <= 50_000; t += 1000) h.record(0, t, ends(t));
+    // From the next poll on, the rate after dates it: the paused consumer's lag is off by one
+    // record's spacing, not by the 0.4 s the even spread gave for the whole pause.
+    assert.ok(Math.abs(h.writtenAt(0, 500)! - 20_400) < 20, `written at ${h.writtenAt(0, 500)}`);
+    assert.ok(Math.abs(lagSeconds(h, 0, 500, ends(50_000), 50_000)! - 29.6) < 0.02);
+    // Records further into the stream, past that first interval, are interpolated as before.
+    assert.ok(Math.abs(h.writtenAt(0, 500 + 120)! - (20_400 + 2000)) < 20);
+  });
+
+  test('production stopping between two polls: the last records are dated at the rate before', () => {
+    // 10 records a second until 30.3 s, then nothing: record o is written at o * 100 ms.
+    const h = new EndOffsetHistory();
+    steady(h, 30_000);
+    for (let t = 31_000; t <= 40_000; t += 1000) h.record(0, t, 303);
+    assert.ok(Math.abs(h.writtenAt(0, 302)! - 30_300) <= 100, `written at ${h.writtenAt(0, 302)}`);
+    assert.ok(Math.abs(h.writtenAt(0, 300)! - 30_100) <= 100, `written at ${h.writtenAt(0, 300)}`);
+  });
+
+  test('whatever the neighbours, a record is dated within the poll interval that saw it arrive', () => {
+    // A burst of 600 at 20.5 s, then 60 a second: the rate after would date the burst 10 s back.
+    const h = new EndOffsetHistory();
+    for (let t = 0; t <= 20_000; t += 1000) h.record(0, t, 0);
+    h.record(0, 21_000, 630);
+    h.record(0, 22_000, 690);
+    for (const o of [0, 300, 629]) {
+      const at = h.writtenAt(0, o)!;
+      assert.ok(at > 20_000 && at <= 21_000, `offset ${o} written at ${at}`);
+    }
+  });
+
   test('before the oldest sample the mean rate is extrapolated; with no rate the oldest sample bounds the age', () => {
     const h = new EndOffsetHistory();
     for (let t = 10_000; t <= 20_000; t += 1000) h.record(0, t, t / 100);
