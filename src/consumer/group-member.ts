@@ -2,19 +2,17 @@ import Kafka, { type KafkaConsumer, type LibrdKafkaError, type Message, type Top
 import type { Logger } from 'pino';
 import { Assignment } from './assignment';
 import { BatchSizer } from './batch-sizer';
+import { ClientEvents } from './client-events';
 import { CommitErrorLog } from './commit-errors';
 import { ConsumeLoop } from './consume-loop';
 import type { ConsumerConfig } from './config';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
-import { consumerSettings, groupInstanceId } from './rdkafka-config';
+import { consumerSettings } from './rdkafka-config';
 import { RebalanceHandler } from './rebalance-handler';
-import { StrandedWatch } from './stranded-watch';
-import { parseStats, type StatsSnapshot } from './stats';
+import type { StatsSnapshot } from './stats';
 import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
-
-const { ERR__ALL_BROKERS_DOWN } = Kafka.CODES.ERRORS;
 
 // How long one consume call waits for a message when none is fetched: bounds how fast a stop
 // request is noticed.
@@ -44,14 +42,9 @@ export class GroupMember {
   private inFlightPartition = -1;
   private inFlightOffset = -1;
   private loop: Promise<void> | null = null;
-  private stats: StatsSnapshot | null = null;
   private connected = false;
-  /** Set when librdkafka reports every broker down, cleared when statistics show one up. */
-  private brokersDown = false;
-  private lastErrorCode: number | null = null;
-  private readonly stranded = new StrandedWatch();
-  private strandedReported = false;
-  private member: string | null = null;
+  /** Statistics, errors and debug lines: what librdkafka says besides messages. */
+  private readonly events: ClientEvents;
   /** True while librdkafka's close runs on a worker thread (see closing()). */
   private closeRunning = false;
   private readonly batches: BatchSizer;
@@ -67,6 +60,18 @@ export class GroupMember {
     this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
     this.batches = new BatchSizer(config.batchSize, config.processingMs);
     this.commitErrors = new CommitErrorLog(log);
+    this.events = new ClientEvents({ topic: config.topic, groupId: config.groupId, clientId, staticMembership: config.staticMembership }, log, {
+      running: () => this.lifecycle.state === 'running',
+      owned: () => this.assignment.partitions(),
+      statsRead: (stats) => {
+        this.metrics.offsets(new Set(this.assignment.partitions()), stats.partitions, this.events.memberId());
+        this.metrics.joinState(stats.joinState);
+        this.metrics.state(this.lifecycle.state, this.ready());
+      },
+      memberIdChanged: () => this.metrics.memberIdChanged(),
+      lost: (message) => this.rebalances.librdkafkaLost(message),
+      fatal: (err) => this.onFatal(err),
+    });
     this.newClient();
   }
 
@@ -90,7 +95,7 @@ export class GroupMember {
         // reliable (node-rdkafka #1144); we know which protocol we configured.
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => rebalanceCallback(err, assignment),
         offset_commit_cb: (err: LibrdKafkaError | null) => {
-          if (err && isFatalError(err)) this.fatal(err);
+          if (err && isFatalError(err)) this.events.fatal(err);
           else if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) this.commitErrors.report(err);
         },
       },
@@ -100,13 +105,13 @@ export class GroupMember {
     this.rebalances = new RebalanceHandler(this.config, consumer, this.assignment, this.processor.sequences, this.metrics, this.log, {
       inFlight: () => this.inFlight,
       storeOffsets: (partitions) => this.storeOffsets(partitions),
-      memberId: () => this.member,
+      memberId: () => this.events.memberId(),
       changed: () => this.metrics.state(this.lifecycle.state, this.ready()),
     });
     rebalanceCallback = this.rebalances.callback;
-    consumer.on('event.stats', (e: { message: string }) => this.onStats(e.message));
-    consumer.on('event.error', (err: LibrdKafkaError) => this.onError(err));
-    consumer.on('event.log', (line: { fac: string; message: string }) => this.onLibrdkafkaLog(line));
+    consumer.on('event.stats', (e: { message: string }) => this.events.onStats(e.message));
+    consumer.on('event.error', (err: LibrdKafkaError) => this.events.onError(err));
+    consumer.on('event.log', (line: { fac: string; message: string }) => this.events.onLog(line));
     consumer.on('disconnected', () => {
       this.connected = false;
     });
@@ -114,11 +119,11 @@ export class GroupMember {
 
   /** Connected, in the group, and at least one broker reachable. */
   ready(): boolean {
-    return this.lifecycle.state === 'running' && this.connected && this.assignment.joined && (this.stats?.brokersUp ?? true);
+    return this.lifecycle.state === 'running' && this.connected && this.assignment.joined && (this.events.stats()?.brokersUp ?? true);
   }
 
   lastStats(): StatsSnapshot | null {
-    return this.stats;
+    return this.events.stats();
   }
 
   /** The message being processed right now, if any. */
@@ -128,7 +133,12 @@ export class GroupMember {
 
   /** The member id the group coordinator gave us, once known. */
   memberId(): string | null {
-    return this.member;
+    return this.events.memberId();
+  }
+
+  /** Left with no broker by librdkafka and not recovered (see ClientEvents): restart this process. */
+  isStranded(): boolean {
+    return this.events.isStranded();
   }
 
   /** Connects (retrying until it works or stop() is called), subscribes and starts consuming. */
@@ -172,7 +182,7 @@ export class GroupMember {
     this.lifecycle.to('stopping');
     if (this.loop) await this.loop;
     if (wasRunning) {
-      const unreachable = !this.brokerReachable() ? 'every broker connection is down' : await this.brokerSilent();
+      const unreachable = !this.events.brokerReachable() ? 'every broker connection is down' : await this.brokerSilent();
       if (unreachable === null) {
         this.closeRunning = true;
         await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
@@ -195,10 +205,6 @@ export class GroupMember {
    */
   closing(): boolean {
     return this.closeRunning;
-  }
-
-  private brokerReachable(): boolean {
-    return !this.brokersDown && (this.stats?.brokersUp ?? true);
   }
 
   /**
@@ -236,7 +242,7 @@ export class GroupMember {
         process: (batch) => this.processBatch(batch),
         failed: async (err) => {
           if (isFatalError(err)) {
-            this.fatal(err);
+            this.events.fatal(err);
             return false;
           }
           this.log.warn({ err: describeKafkaError(err) }, 'consume failed; retrying');
@@ -309,112 +315,9 @@ export class GroupMember {
     });
   }
 
-  private onStats(json: string): void {
-    try {
-      this.stats = parseStats(json, this.config.topic);
-    } catch (err) {
-      this.log.warn({ err: String(err) }, 'unreadable librdkafka statistics');
-      return;
-    }
-    if (this.stats.brokersUp) this.brokersDown = false;
-    this.checkStranded(Date.now());
-    this.metrics.offsets(new Set(this.assignment.partitions()), this.stats.partitions, this.member);
-    this.metrics.joinState(this.stats.joinState);
-    this.metrics.state(this.lifecycle.state, this.ready());
-  }
-
-  /**
-   * Left with no broker by librdkafka (StrandedWatch) and not recovered: the process can no longer
-   * consume, so its liveness probe fails and an orchestrator restarts it.
-   */
-  isStranded(): boolean {
-    return this.strandedReported;
-  }
-
-  /** See StrandedWatch: say once that librdkafka left us with no broker, so that someone restarts us. */
-  private checkStranded(now: number): void {
-    if (this.lifecycle.state !== 'running') return;
-    const verdict = this.stranded.observe(this.stats!.brokerHandles, now);
-    if (verdict === 'recovered') {
-      this.strandedReported = false;
-      this.log.info('librdkafka has brokers to connect to again');
-    }
-    if (verdict !== 'stranded') return;
-    this.strandedReported = true;
-    this.log.error(
-      { seconds: Math.round(this.stranded.for(now) / 1000), owned: this.assignment.partitions(), librdkafkaIssue: 'https://github.com/confluentinc/librdkafka/issues/5301' },
-      'librdkafka has dropped every broker, bootstrap servers included, and will not reconnect (a Metadata response listed no broker, e.g. during a broker restart); restart this consumer (/healthz now fails)',
-    );
-  }
-
-  private onLibrdkafkaLog(line: { fac: string; message: string }): void {
-    // The cgrp debug lines librdkafka sends anyway: at trace level they are what explains a
-    // member that did not rejoin (it is how issue #5301 was found here).
-    this.log.trace({ fac: line.fac, librdkafka: line.message }, 'librdkafka debug');
-    // node-rdkafka reports fatal errors only as "Local: Fatal error"; the log says which.
-    if (line.fac === 'FATAL') this.fatalReason = line.message.replace(/^\[thrd:[^\]]*\]: /, '');
-    // node-rdkafka has no rd_kafka_assignment_lost(); this debug line is where librdkafka says it.
-    if (line.fac === 'LOST') this.rebalances.librdkafkaLost(line.message);
-    if (line.fac !== 'MEMBERID') return;
-    const id = memberIdFromLog(line.message);
-    if (id === undefined || id === this.member) return;
-    this.member = id;
-    this.metrics.memberIdChanged();
-    this.log.debug({ memberId: id }, 'member id changed');
-  }
-
-  private onError(err: LibrdKafkaError): void {
-    if (err.code === ERR__ALL_BROKERS_DOWN) this.brokersDown = true;
-    // librdkafka repeats the same error at each retry; one line per change is enough.
-    if (err.code === this.lastErrorCode) return;
-    this.lastErrorCode = err.code;
-    if (isFatalError(err)) {
-      this.fatal(err);
-      return;
-    }
-    this.log.error({ err: describeKafkaError(err) }, 'kafka client error');
-  }
-
   /** Set by a program that gives up on some errors (join: a group that refuses our protocol). */
   onConsumeError: (err: unknown) => void = () => undefined;
 
   /** Set by the program: what to do when the client can no longer be used. */
   onFatal: (err: unknown) => void = () => undefined;
-  private fatalSeen = false;
-  private fatalReason: string | null = null;
-
-  /**
-   * librdkafka's fatal errors leave the client unusable. For a consumer that is, in practice, a
-   * static member fenced by another one with the same group.instance.id; node-rdkafka reports
-   * only "Local: Fatal error", not the underlying code. Say it once and stop.
-   */
-  private fatal(err: unknown): void {
-    if (this.fatalSeen) return;
-    this.fatalSeen = true;
-    // The log line naming the cause is emitted just before the error surfaces; give it a moment.
-    setTimeout(() => {
-      const reason = this.fatalReason ?? '';
-      const id = `group.instance.id "${groupInstanceId(this.clientId)}"`;
-      let advice = 'the client cannot continue';
-      if (/still used by another member/i.test(reason)) {
-        advice =
-          `the broker still holds a member with ${id} in group ${this.config.groupId}: either another replica uses the same name, ` +
-          'or this replica restarted before the broker released its previous session (KIP-848 refuses the rejoin until the ' +
-          'session timeout, group.consumer.session.timeout.ms, expires; restart after it). Give every replica its own CONSUMER_NAME';
-      } else if (/fenced|instance/i.test(reason) || this.config.staticMembership) {
-        advice =
-          `another consumer joined group ${this.config.groupId} with the same ${id} and fenced this one; ` +
-          'give every replica its own CONSUMER_NAME (or leave it unset in compose), or set STATIC_MEMBERSHIP=off';
-      }
-      this.log.fatal({ err: describeKafkaError(err), librdkafka: reason || undefined, groupInstanceId: this.config.staticMembership ? groupInstanceId(this.clientId) : undefined }, `fatal Kafka error: ${advice}. Stopping.`);
-      this.onFatal(err);
-    }, 100);
-  }
-}
-
-/** `Group "g": updating member id "old" -> "new"` gives "new"; an empty id means none. */
-export function memberIdFromLog(message: string): string | null | undefined {
-  const m = /updating member id "[^"]*" -> "([^"]*)"/.exec(message);
-  if (!m) return undefined;
-  return m[1] === '' || m[1] === '(not-set)' ? null : m[1];
 }

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import Kafka from 'node-rdkafka';
 import { CommitErrorLog } from '../../src/consumer/commit-errors';
-import { createLogger } from '../../src/shared/logger';
+import { capturedLog } from '../support/captured-log';
 
 const E = Kafka.CODES.ERRORS;
 
 function harness() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
+  const { log, lines } = capturedLog();
   let now = 0;
-  const errors = new CommitErrorLog(createLogger('info', {}, sink), 10_000, () => now);
+  const errors = new CommitErrorLog(log, 10_000, () => now);
   return { lines, errors, advance: (ms: number) => (now += ms) };
 }
 

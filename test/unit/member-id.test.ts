@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { memberIdFromLog } from '../../src/consumer/group-member';
+import { memberIdFromLog } from '../../src/consumer/client-events';
 
 describe("reading the member id from librdkafka's cgrp log", () => {
   test('classic and KIP-848 ids are read from the MEMBERID line', () => {

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { MessageProcessor } from '../../src/consumer/processor';
 import { ConsumerMetrics } from '../../src/consumer/metrics';
 import { createLogger } from '../../src/shared/logger';
+import { capturedLog } from '../support/captured-log';
 
 function harness(level = 'info') {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  const log = createLogger(level, { consumer: 't' }, sink);
-  const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: 'orders', clientId: 't', groupProtocol: 'classic', assignmentStrategy: 'range' });
+  const { log, lines } = capturedLog(level, { consumer: 't' });
+    const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: 'orders', clientId: 't', groupProtocol: 'classic', assignmentStrategy: 'range' });
   return { lines, metrics, processor: new MessageProcessor(metrics, log, 0, () => 2_000) };
 }
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import Kafka, { type LibrdKafkaError, type TopicPartition } from 'node-rdkafka';
 import { Assignment } from '../../src/consumer/assignment';
@@ -7,7 +6,7 @@ import { loadConsumerConfig } from '../../src/consumer/config';
 import { ConsumerMetrics } from '../../src/consumer/metrics';
 import { RebalanceHandler, type RebalanceCalls } from '../../src/consumer/rebalance-handler';
 import { SequenceTracker } from '../../src/consumer/sequence-tracker';
-import { createLogger } from '../../src/shared/logger';
+import { capturedLog } from '../support/captured-log';
 
 const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS } = Kafka.CODES.ERRORS;
 const TOPIC = 'orders';
@@ -36,20 +35,14 @@ class FakeConsumer implements RebalanceCalls {
 }
 
 function harness(env: Record<string, string> = {}) {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
+  const { log, lines } = capturedLog();
   const config = loadConsumerConfig({ KAFKA_TOPIC: TOPIC, ...env });
   const consumer = new FakeConsumer();
   const assignment = new Assignment();
   const stored: number[][] = [];
   let inFlight: Promise<void> | null = null;
   const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: TOPIC, clientId: 't', groupProtocol: config.groupProtocol, assignmentStrategy: String(config.assignmentStrategy) });
-  const handler = new RebalanceHandler(config, consumer, assignment, new SequenceTracker(), metrics, createLogger('info', {}, sink), {
+  const handler = new RebalanceHandler(config, consumer, assignment, new SequenceTracker(), metrics, log, {
     inFlight: () => inFlight,
     storeOffsets: (ps) => stored.push([...ps]),
     memberId: () => 'm-1',
