@@ -48,3 +48,11 @@ test('both files size the group with CONSUMER_REPLICAS, so one setting means the
     assert.match(consumer, /\n\s+replicas: \$\{CONSUMER_REPLICAS:-\d+\}\n/, `${file}: the consumer's replicas do not come from CONSUMER_REPLICAS`);
   }
 });
+
+test("both files cap Prometheus at one core (GOMAXPROCS=1): a room of viewers cannot take the instructor's second core", () => {
+  // docs/viewers-benchmark.md: with Diagnostics open and every annotation ticked in fifteen
+  // browsers, an uncapped Prometheus used 1.12-1.30 cores; capped, it used 1.00 and still answered.
+  for (const file of ['docker-compose.yml', 'docker-stack.yml']) {
+    assert.equal(environmentOf(read(file), ['services', 'prometheus', 'environment'], file).get('GOMAXPROCS'), '1', file);
+  }
+});
