@@ -62,16 +62,16 @@ export class EndOffsetHistory {
 
   /**
    * Offset ranges [from, to) whose records are worth reading for their own timestamp, newest
-   * last, at most `max`: records that arrived next to a quiet stretch with no neighbouring rate to
-   * date them (a burst, or the first poll of a stream), where the estimate may be off by up to a
-   * whole poll interval. In steady traffic the even spread is within a few ms and there are none.
+   * last, at most `max`: intervals evenly spread although their rate is unlike a neighbour's (a
+   * burst, the first poll of a stream), where the estimate may be off by up to a whole poll
+   * interval. In steady traffic the even spread is within a few ms and there are none.
    */
   undatedRanges(partition: number, max = 8): [number, number][] {
     const s = this.samples.get(partition);
     if (!s) return [];
     const ranges: [number, number][] = [];
     for (let k = s.length - 1; k > 0 && ranges.length < max; k--) {
-      if (s[k]!.end > s[k - 1]!.end && spreadNextToQuiet(s, k)) ranges.unshift([s[k - 1]!.end, s[k]!.end]);
+      if (s[k]!.end > s[k - 1]!.end && undatable(s, k)) ranges.unshift([s[k - 1]!.end, s[k]!.end]);
     }
     return ranges;
   }
@@ -127,12 +127,21 @@ function datingRule(s: Sample[], k: number): 'after' | 'before' | 'spread' {
   return 'spread';
 }
 
-/** Interval k is dated by the even spread although a quiet stretch is next to it: a burst, or a stream's first poll. */
-function spreadNextToQuiet(s: Sample[], k: number): boolean {
+/**
+ * Interval k is dated by the even spread although its records may be off by up to the whole
+ * interval: next to a quiet stretch (a burst, a stream's first poll, production that stopped
+ * inside it), or unlike the traffic on both sides (more than twice or under half as fast: a burst
+ * on top of steady traffic; for the newest interval, unlike the one before).
+ */
+function undatable(s: Sample[], k: number): boolean {
   if (datingRule(s, k) !== 'spread') return false;
-  const quietBefore = k >= 2 && rateBetween(s, k - 2, k - 1) === 0;
-  const quietAfter = k + 1 < s.length && rateBetween(s, k, k + 1) === 0;
-  return quietBefore || quietAfter;
+  const before = k >= 2 ? rateBetween(s, k - 2, k - 1) : null;
+  const after = k + 1 < s.length ? rateBetween(s, k, k + 1) : null;
+  if (before === 0 || after === 0) return true;
+  const here = rateBetween(s, k - 1, k);
+  const unlike = (r: number | null) => (r === null ? null : here > 2 * r || here < r / 2);
+  const [b, a] = [unlike(before), unlike(after)];
+  return a === null ? b === true : b === null ? a : a && b;
 }
 
 /**

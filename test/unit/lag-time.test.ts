@@ -105,6 +105,15 @@ describe('lag in seconds from log-end offsets over time', () => {
     // not fit it), the new stream's intervals are dated by their neighbours.
     for (let t = 42_000; t <= 45_000; t += 1000) h.record(0, t, 900 + ((t - 41_000) / 1000) * 20);
     assert.deepEqual(h.undatedRanges(0).at(-1), [300, 900]);
+    // A burst on top of that steady traffic, with no quiet stretch around it, is undated too.
+    h.record(0, 46_000, 1580 + 20);
+    h.record(0, 47_000, 1600 + 20);
+    h.record(0, 48_000, 1620 + 20);
+    assert.deepEqual(h.undatedRanges(0).slice(-2), [[300, 900], [980, 1600]]);
+    // A rate that wavers (15 to 25 a second) is not.
+    const wavering = new EndOffsetHistory();
+    for (let t = 0, end = 0; t <= 20_000; t += 1000, end += t % 2000 === 0 ? 25 : 15) wavering.record(0, t, end);
+    assert.deepEqual(wavering.undatedRanges(0), []);
   });
 
   test("a record's timestamp from a producer whose clock is off is held to the polls that saw it arrive", () => {
