@@ -1,6 +1,6 @@
 import type { GroupView } from './group-view';
 import type { PartitionReplicas } from './partition-replicas';
-import type { LogEnds } from './poller';
+import type { LogEnds, RecordStamp } from './poller';
 
 /**
  * What crosses the boundary between the observer (HTTP, metrics, the last view) and its Kafka
@@ -16,7 +16,7 @@ export interface ProcessUsage {
 
 /** Kafka client process -> observer: the outcome of one poll, with the process's running totals. */
 export type KafkaClientMessage =
-  | { type: 'polled'; views: GroupView[]; replicas: PartitionReplicas[]; ends: LogEnds; durationSeconds: number; requests: [string, number][]; usage: ProcessUsage }
+  | { type: 'polled'; views: GroupView[]; replicas: PartitionReplicas[]; ends: LogEnds; stamps: RecordStamp[]; durationSeconds: number; requests: [string, number][]; usage: ProcessUsage }
   | { type: 'poll-failed'; error: { code?: number; name?: string; message: string }; durationSeconds: number; requests: [string, number][]; usage: ProcessUsage };
 
 /** Observer -> Kafka client process. */

@@ -4,7 +4,10 @@ import { kafkaErrorInterpreter } from '../shared/kafka-error-description';
 import { BrokerAdmin } from './broker-admin';
 import { loadObserverConfig } from './config';
 import type { KafkaClientMessage, ObserverMessage } from './kafka-client-messages';
-import { fetchClusterView } from './poller';
+import type { GroupView } from './group-view';
+import { EndOffsetHistory } from './lag-time';
+import { fetchClusterView, timestampsWanted, type LogEnds, type RecordStamp } from './poller';
+import { RecordTimestamps } from './record-timestamps';
 
 /**
  * The observer's Kafka client, in a process of its own: polls the brokers every
@@ -32,9 +35,35 @@ const { describeKafkaError } = kafkaErrorInterpreter(CODES.ERRORS as Record<stri
 export function runKafkaClient(env: NodeJS.ProcessEnv): void {
   const config = loadObserverConfig(env);
   const admin = new BrokerAdmin({ brokers: config.brokers, clientId: `observer-${os.hostname()}`, security: config.security, timeoutMs: config.timeoutMs });
+  const timestamps = new RecordTimestamps({ brokers: config.brokers, clientId: `observer-${os.hostname()}`, security: config.security, timeoutMs: config.timeoutMs });
+  // Both clients' requests, for lab_observer_kafka_requests_total.
+  const requests = (): [string, number][] => {
+    const all = new Map(admin.requests);
+    for (const [api, n] of timestamps.requests) all.set(api, (all.get(api) ?? 0) + n);
+    return [...all];
+  };
   // Once the observer is gone there is nobody to tell; sending would only raise an error.
   const send = (m: KafkaClientMessage) => {
     if (process.connected) process.send!(m);
+  };
+  // Lag in seconds is the observer's; this copy of the end offsets' history only tells which
+  // records the ends cannot date, in the same poll that reads them (a restart loses it: the next
+  // burst is dated by the ends alone, as before).
+  const history = new EndOffsetHistory();
+  const read = new Set<string>();
+  const stampsFor = async (views: GroupView[], ends: LogEnds): Promise<RecordStamp[]> => {
+    for (const [p, end] of ends.end) history.record(p, ends.at, end);
+    const wanted = timestampsWanted(views, history, (p, offset) => read.has(`${p}:${offset}`));
+    if (wanted.length === 0) return [];
+    try {
+      const found = await timestamps.read(config.topic, wanted);
+      if (read.size > 4096) read.clear();
+      for (const f of found) read.add(`${f.partition}:${f.offset}`);
+      return found;
+    } catch {
+      // Lag in seconds keeps its estimate from the end offsets; the next poll tries again.
+      return [];
+    }
   };
   let stopping = false;
   let timer: NodeJS.Timeout | null = null;
@@ -52,12 +81,13 @@ export function runKafkaClient(env: NodeJS.ProcessEnv): void {
     try {
       const { groups: views, replicas, ends } = await fetchClusterView(admin, config);
       stuck = 0;
-      send({ type: 'polled', views, replicas, ends, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
+      const stamps = await stampsFor(views, ends);
+      send({ type: 'polled', views, replicas, ends, stamps, durationSeconds: seconds(), requests: requests(), usage: usage() });
     } catch (err) {
       const error = describeKafkaError(err);
       // A whole cluster down times out too, but then no broker answers the metadata request.
       stuck = error.code === TIMED_OUT && admin.metadataAnsweredAt >= startedAt ? stuck + 1 : 0;
-      send({ type: 'poll-failed', error, durationSeconds: seconds(), requests: [...admin.requests], usage: usage() });
+      send({ type: 'poll-failed', error, durationSeconds: seconds(), requests: requests(), usage: usage() });
       if (stuck >= STUCK_POLLS && !stopping) {
         stopping = true;
         setTimeout(() => process.exit(STUCK_EXIT_CODE), 100);
@@ -76,6 +106,7 @@ export function runKafkaClient(env: NodeJS.ProcessEnv): void {
     if (timer) clearTimeout(timer);
     await current;
     admin.close();
+    timestamps.close();
     if (process.connected) process.disconnect();
     // librdkafka's threads normally let the process end within a second of the close.
     setTimeout(() => process.exit(0), 5000).unref();

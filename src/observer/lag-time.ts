@@ -13,6 +13,8 @@ interface Sample {
 
 export class EndOffsetHistory {
   private readonly samples = new Map<number, Sample[]>();
+  /** Records whose own timestamp was read (see wantsTimestamp), per partition: offset -> ms. */
+  private readonly stamped = new Map<number, Map<number, number>>();
 
   /** @param maxSamples per partition; one per poll while the end moves, so 3600 is an hour at 1 s. */
   constructor(private readonly maxSamples = 3600) {}
@@ -22,7 +24,10 @@ export class EndOffsetHistory {
     if (!s) this.samples.set(partition, (s = []));
     const last = s[s.length - 1];
     // The log went backwards: the topic was recreated; what was known about it is void.
-    if (last && end < last.end) s.length = 0;
+    if (last && end < last.end) {
+      s.length = 0;
+      this.stamped.delete(partition);
+    }
     const before = s[s.length - 2];
     // A flat stretch needs only its first and last sample: the last bounds when the next record came.
     if (last && before && last.end === end && before.end === end) last.at = Math.max(last.at, at);
@@ -42,11 +47,47 @@ export class EndOffsetHistory {
     if (!s || s.length === 0) return null;
     const k = s.findIndex((x) => x.end > offset);
     if (k < 0) return null;
-    if (k > 0) return datedWithin(s, k, offset);
+    if (k > 0) {
+      const stamp = this.stamped.get(partition)?.get(offset);
+      // The record's own timestamp is the producer's clock (or the broker's); the polls that saw
+      // it arrive bound it on ours, so a laptop whose clock is off cannot move it further.
+      if (stamp !== undefined) return Math.min(s[k]!.at, Math.max(s[k - 1]!.at, stamp));
+      return datedWithin(s, k, offset);
+    }
     const first = s[0]!;
     const last = s[s.length - 1]!;
     const rate = last.at > first.at ? (last.end - first.end) / (last.at - first.at) : 0;
     return rate > 0 ? first.at - (first.end - (offset + 1)) / rate : first.at;
+  }
+
+  /**
+   * Offset ranges [from, to) whose records are worth reading for their own timestamp, newest
+   * last, at most `max`: intervals evenly spread although their rate is unlike a neighbour's (a
+   * burst, the first poll of a stream), where the estimate may be off by up to a whole poll
+   * interval. In steady traffic the even spread is within a few ms and there are none.
+   */
+  undatedRanges(partition: number, max = 8): [number, number][] {
+    const s = this.samples.get(partition);
+    if (!s) return [];
+    const ranges: [number, number][] = [];
+    for (let k = s.length - 1; k > 0 && ranges.length < max; k--) {
+      if (s[k]!.end > s[k - 1]!.end && undatable(s, k)) ranges.unshift([s[k - 1]!.end, s[k]!.end]);
+    }
+    return ranges;
+  }
+
+  /** Whether the record at `offset` has been dated by its own timestamp. */
+  hasTimestamp(partition: number, offset: number): boolean {
+    return this.stamped.get(partition)?.has(offset) ?? false;
+  }
+
+  /** The timestamp of the record at `offset`, as read from Kafka. */
+  recordTimestamp(partition: number, offset: number, timestamp: number): void {
+    let m = this.stamped.get(partition);
+    if (!m) this.stamped.set(partition, (m = new Map()));
+    m.set(offset, timestamp);
+    // Committed offsets only move forward: the oldest stamps are the ones no longer asked for.
+    if (m.size > MAX_STAMPS) m.delete(m.keys().next().value!);
   }
 
   partitions(): number[] {
@@ -57,6 +98,7 @@ export class EndOffsetHistory {
   retain(partitions: Iterable<number>): void {
     const keep = new Set(partitions);
     for (const p of this.samples.keys()) if (!keep.has(p)) this.samples.delete(p);
+    for (const p of this.stamped.keys()) if (!keep.has(p)) this.stamped.delete(p);
   }
 }
 
@@ -66,6 +108,40 @@ function rateBetween(s: Sample[], i: number, j: number): number {
   const b = s[j];
   if (!a || !b || b.end <= a.end || b.at <= a.at) return 0;
   return (b.end - a.end) / (b.at - a.at);
+}
+
+const MAX_STAMPS = 256;
+
+/** The rules datedWithin applies, for interval k: which one dates its records. */
+function datingRule(s: Sample[], k: number): 'after' | 'before' | 'spread' {
+  const a = s[k - 1]!;
+  const b = s[k]!;
+  const before = rateBetween(s, k - 2, k - 1);
+  const after = rateBetween(s, k, k + 1);
+  const quietBefore = k >= 2 && before === 0;
+  const quietAfter = k + 1 < s.length && after === 0;
+  // Each rule only if the whole interval's records fit inside it at that rate; if not, that rate is
+  // not what brought them (a burst, say), and the even spread is the better guess.
+  if (quietBefore && after > 0 && b.at - (b.end - (a.end + 1)) / after > a.at) return 'after';
+  if (quietAfter && before > 0 && a.at + (b.end - a.end) / before <= b.at) return 'before';
+  return 'spread';
+}
+
+/**
+ * Interval k is dated by the even spread although its records may be off by up to the whole
+ * interval: next to a quiet stretch (a burst, a stream's first poll, production that stopped
+ * inside it), or unlike the traffic on both sides (more than twice or under half as fast: a burst
+ * on top of steady traffic; for the newest interval, unlike the one before).
+ */
+function undatable(s: Sample[], k: number): boolean {
+  if (datingRule(s, k) !== 'spread') return false;
+  const before = k >= 2 ? rateBetween(s, k - 2, k - 1) : null;
+  const after = k + 1 < s.length ? rateBetween(s, k, k + 1) : null;
+  if (before === 0 || after === 0) return true;
+  const here = rateBetween(s, k - 1, k);
+  const unlike = (r: number | null) => (r === null ? null : here > 2 * r || here < r / 2);
+  const [b, a] = [unlike(before), unlike(after)];
+  return a === null ? b === true : b === null ? a : a && b;
 }
 
 /**
@@ -79,15 +155,14 @@ function rateBetween(s: Sample[], i: number, j: number): number {
 function datedWithin(s: Sample[], k: number, offset: number): number {
   const a = s[k - 1]!;
   const b = s[k]!;
-  const before = rateBetween(s, k - 2, k - 1);
-  const after = rateBetween(s, k, k + 1);
-  const quietBefore = k >= 2 && before === 0;
-  const quietAfter = k + 1 < s.length && after === 0;
-  // Each rule only if the whole interval's records fit inside it at that rate; if not, that rate is
-  // not what brought them (a burst, say), and the even spread is the better guess.
-  if (quietBefore && after > 0 && b.at - (b.end - (a.end + 1)) / after > a.at) return b.at - (b.end - (offset + 1)) / after;
-  if (quietAfter && before > 0 && a.at + (b.end - a.end) / before <= b.at) return a.at + (offset + 1 - a.end) / before;
-  return a.at + ((offset + 1 - a.end) / (b.end - a.end)) * (b.at - a.at);
+  switch (datingRule(s, k)) {
+    case 'after':
+      return b.at - (b.end - (offset + 1)) / rateBetween(s, k, k + 1);
+    case 'before':
+      return a.at + (offset + 1 - a.end) / rateBetween(s, k - 2, k - 1);
+    default:
+      return a.at + ((offset + 1 - a.end) / (b.end - a.end)) * (b.at - a.at);
+  }
 }
 
 /**

@@ -48,7 +48,7 @@ export async function runObserver(env: NodeJS.ProcessEnv): Promise<void> {
     }
     metrics.polls.inc({ result: 'ok' });
     const { up, lastSuccessAt } = views.status;
-    const events = views.succeeded(m.views, m.replicas, m.ends);
+    const events = views.succeeded(m.views, m.replicas, m.ends, m.stamps);
     if (!up && lastSuccessAt !== null) log.info({ staleSeconds: (Date.now() - lastSuccessAt) / 1000 }, 'Kafka answers again; the view is current');
     for (const e of events) log.info({ group: e.group, member: e.member, memberId: e.memberId }, e.change === 'joined' ? 'member joined the group' : 'member left the group');
     for (const e of views.lastEvents) {

@@ -72,7 +72,7 @@ export class GroupViews {
   }
 
   /** A poll that answered. Returns the membership changes since the previous good picture. */
-  succeeded(polled: GroupView[], replicas: PartitionReplicas[] = [], ends?: LogEnds): MembershipEvent[] {
+  succeeded(polled: GroupView[], replicas: PartitionReplicas[] = [], ends?: LogEnds, stamps: RecordStamp[] = []): MembershipEvent[] {
     // Stable names first: the lag, the timeline and the membership diff all see the names the dashboard shows.
     let views = this.identities.apply(polled);
     const now = this.now();
@@ -80,6 +80,7 @@ export class GroupViews {
       for (const [p, end] of ends.end) this.history.record(p, ends.at, end);
       if (ends.end.size > 0) this.history.retain(ends.end.keys());
     }
+    for (const r of stamps) this.history.recordTimestamp(r.partition, r.offset, r.timestamp);
     views = views.map((g) => withLagSeconds(g, this.history, now));
     this.lastEvents = this.timeline.observe(views, now);
     const events = this.diff(views);
@@ -170,6 +171,30 @@ export class GroupViews {
     if (this.departed.length > this.keepDepartures) this.departed.splice(0, this.departed.length - this.keepDepartures);
     return events;
   }
+}
+
+/** The timestamp of the record at one offset, as read from Kafka (RecordTimestamps). */
+export interface RecordStamp {
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+/**
+ * The records worth reading for their own timestamp in this poll: each lagging group's committed
+ * offset where the end offsets cannot date it (EndOffsetHistory.undatedRanges: a burst, a
+ * stream's first poll), unless `done` says it was read already. `history` must have this poll's
+ * ends recorded.
+ */
+export function timestampsWanted(views: GroupView[], history: EndOffsetHistory, done: (partition: number, offset: number) => boolean): { partition: number; offset: number }[] {
+  const wanted = new Map<string, { partition: number; offset: number }>();
+  for (const g of views) {
+    for (const { partition, committed, end } of g.partitions) {
+      if (committed === null || end === null || committed >= end || done(partition, committed)) continue;
+      if (history.undatedRanges(partition).some(([from, to]) => committed >= from && committed < to)) wanted.set(`${partition}:${committed}`, { partition, offset: committed });
+    }
+  }
+  return [...wanted.values()];
 }
 
 /** The topic's log-end offsets and when they were read (ms since the epoch). */

@@ -98,4 +98,47 @@ describe('lag in seconds, from the broker side, against the producer\'s own time
     const after = await caughtUp('lag in seconds back under 2.5 s after SIGCONT');
     t.diagnostic(`resumed: ${after.map((x) => x.toFixed(2)).join(' ')} s`);
   });
+  test('a burst after a quiet stretch: dated by the records\' own timestamps, not spread over the poll interval', async (t) => {
+    // The observer polls once a second, as it does by default: the end offsets place a burst
+    // only somewhere within that second. The record at the committed offset is then read for its
+    // own timestamp.
+    const topic = uniqueName('lagtime-burst');
+    const group = uniqueName('g');
+    await createTopic(topic, PARTITIONS);
+    const producer = await TimedProducer.connect(topic, PARTITIONS);
+    t.after(() => producer.close());
+    const observer = await startObserver({ KAFKA_TOPIC: topic, OBSERVER_GROUPS: group, OBSERVER_INTERVAL_MS: '1000' });
+    // About 100 records a second: a burst of 600 takes 6 s to drain.
+    const consumer = await ConsumerProcess.start('lab-consumer-1', { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, PROCESSING_MS: '10', LOG_LEVEL: 'info' });
+    running.push(observer, consumer);
+    producer.burst(30);
+    await waitFor(async () => (await sample(observer, group))?.maxLagSeconds === 0, { timeoutMs: 60_000, intervalMs: 250, what: 'the group caught up with its first records' });
+
+    const errors: number[] = [];
+    for (let burst = 0; burst < 3; burst++) {
+      await new Promise((r) => setTimeout(r, 2500));
+      producer.burst(600);
+      let last = 0;
+      const until = Date.now() + 7000;
+      while (Date.now() < until) {
+        const s = await sample(observer, group);
+        if (s && s.at !== last && (s.maxLagSeconds ?? 0) > 0) {
+          last = s.at;
+          errors.push(worstError(s, producer));
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const sorted = [...errors].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    t.diagnostic(`errors against the producer's times over ${errors.length} polls while lagging: median ${median.toFixed(3)} s, worst ${sorted.at(-1)!.toFixed(3)} s`);
+    assert.ok(errors.length >= 6, `only ${errors.length} polls saw the group lagging`);
+    // Spread over the second, the error was 0.19-0.28 s in the median (bench:lagtime, bursty).
+    assert.ok(median < 0.1, `median error ${median.toFixed(3)} s: ${sorted.map((e) => e.toFixed(2)).join(' ')}`);
+    // What it cost: the Fetch requests of the timestamp reads, counted with the observer's others.
+    await waitFor(async () => (metricValue(await (await fetch(`http://127.0.0.1:${observer.port}/metrics`)).text(), 'lab_observer_kafka_requests_total', { request: 'Fetch' }) ?? 0) > 0, {
+      timeoutMs: 15_000,
+      what: "the timestamp reads' Fetch requests in lab_observer_kafka_requests_total",
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EndOffsetHistory, lagSeconds } from '../../src/observer/lag-time';
-import { GroupViews } from '../../src/observer/poller';
+import { GroupViews, timestampsWanted } from '../../src/observer/poller';
 import { buildGroupView } from '../../src/observer/group-view';
 
 /** 10 records a second on partition 0, one poll a second: offset o is written at o * 100 ms. */
@@ -87,6 +87,45 @@ describe('lag in seconds from log-end offsets over time', () => {
     }
   });
 
+  test('the offsets the end offsets cannot date: bursts and first polls of a stream next to a quiet stretch, not steady traffic', () => {
+    const h = new EndOffsetHistory();
+    steady(h, 30_000);
+    // Steady traffic: dated within a record's spacing, nothing to read.
+    assert.deepEqual(h.undatedRanges(0).filter(([from]) => from > 0), []);
+    // A quiet stretch, then a burst of 600 at 40.7 s: somewhere in (40 s, 41 s] by the end offsets.
+    for (let t = 31_000; t <= 40_000; t += 1000) h.record(0, t, 300);
+    h.record(0, 41_000, 900);
+    assert.deepEqual(h.undatedRanges(0).at(-1), [300, 900]);
+    // Read, a record is dated by its timestamp.
+    h.recordTimestamp(0, 500, 40_700);
+    assert.equal(h.hasTimestamp(0, 500), true);
+    assert.equal(h.writtenAt(0, 500), 40_700);
+    assert.ok(Math.abs(lagSeconds(h, 0, 500, 900, 45_000)! - 4.3) < 1e-9);
+    // Steady traffic resumes at 20 a second from 41 s: the burst stays undated (the rate after does
+    // not fit it), the new stream's intervals are dated by their neighbours.
+    for (let t = 42_000; t <= 45_000; t += 1000) h.record(0, t, 900 + ((t - 41_000) / 1000) * 20);
+    assert.deepEqual(h.undatedRanges(0).at(-1), [300, 900]);
+    // A burst on top of that steady traffic, with no quiet stretch around it, is undated too.
+    h.record(0, 46_000, 1580 + 20);
+    h.record(0, 47_000, 1600 + 20);
+    h.record(0, 48_000, 1620 + 20);
+    assert.deepEqual(h.undatedRanges(0).slice(-2), [[300, 900], [980, 1600]]);
+    // A rate that wavers (15 to 25 a second) is not.
+    const wavering = new EndOffsetHistory();
+    for (let t = 0, end = 0; t <= 20_000; t += 1000, end += t % 2000 === 0 ? 25 : 15) wavering.record(0, t, end);
+    assert.deepEqual(wavering.undatedRanges(0), []);
+  });
+
+  test("a record's timestamp from a producer whose clock is off is held to the polls that saw it arrive", () => {
+    const h = new EndOffsetHistory();
+    for (let t = 0; t <= 10_000; t += 1000) h.record(0, t, 0);
+    h.record(0, 11_000, 50);
+    h.recordTimestamp(0, 10, 10_000 + 3_600_000); // an hour ahead
+    h.recordTimestamp(0, 20, 5_000); // 5 s behind
+    assert.equal(h.writtenAt(0, 10), 11_000);
+    assert.equal(h.writtenAt(0, 20), 10_000);
+  });
+
   test('before the oldest sample the mean rate is extrapolated; with no rate the oldest sample bounds the age', () => {
     const h = new EndOffsetHistory();
     for (let t = 10_000; t <= 20_000; t += 1000) h.record(0, t, t / 100);
@@ -110,6 +149,31 @@ describe('lag in seconds from log-end offsets over time', () => {
     // The oldest ten samples are gone: offset 0 is extrapolated from the last ten, not remembered.
     assert.ok(Math.abs(h.writtenAt(0, 0)! - 100) < 1e-6);
     assert.equal(lagSeconds(h, 0, 0, 1000, 100_000)! > 99, true);
+  });
+
+  test('a poll reads the committed offsets the ends cannot date, and the observer dates that poll by them', () => {
+    let now = 0;
+    const views = new GroupViews({ staleAfterMs: 10_000, now: () => now });
+    const history = new EndOffsetHistory(); // the Kafka client process's copy
+    const raw = (committed: Map<number, number>) => ({ group: 'g', state: 'Stable', protocol: 'classic' as const, assignor: 'range', coordinator: '', members: [], committed });
+    const poll = (end: Map<number, number>, committed: Map<number, number>, stamps: (p: number, o: number) => number) => {
+      const polled = [buildGroupView(raw(committed), { partitions: [0, 1], end })];
+      for (const [p, e] of end) history.record(p, now, e);
+      const wanted = timestampsWanted(polled, history, () => false);
+      views.succeeded(polled, [], { at: now, end }, wanted.map((w) => ({ ...w, timestamp: stamps(w.partition, w.offset) })));
+      return wanted;
+    };
+    // Partition 0 quiet, then a burst of 100 at 10.9 s; partition 1 steady at 10/s, a little behind.
+    for (now = 0; now <= 10_000; now += 1000) assert.deepEqual(poll(new Map([[0, 0], [1, now / 100]]), new Map([[0, 0], [1, now / 100 - 3]]), () => NaN), []);
+    now = 11_000;
+    const wanted = poll(new Map([[0, 100], [1, 110]]), new Map([[0, 40], [1, 105]]), () => 10_900);
+    assert.deepEqual(wanted, [{ partition: 0, offset: 40 }]);
+    assert.ok(Math.abs(views.groups()[0]!.partitions[0]!.lagSeconds! - 0.1) < 1e-9, `${views.groups()[0]!.partitions[0]!.lagSeconds}`);
+    // Without the timestamp the same poll reads about 0.6 s (offset 40 of 100 spread over the second).
+    const unread = new EndOffsetHistory();
+    for (let t = 0; t <= 10_000; t += 1000) unread.record(0, t, 0);
+    unread.record(0, 11_000, 100);
+    assert.ok(lagSeconds(unread, 0, 40, 100, 11_000)! > 0.5);
   });
 
   test('the observer fills each partition and the group with lag in seconds from the ends of every poll', () => {
