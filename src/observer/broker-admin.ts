@@ -41,6 +41,22 @@ function call<T>(fn: (cb: (err: unknown, result: T) => void) => void): Promise<T
   return new Promise((resolve, reject) => fn((err, result) => (err ? reject(err) : resolve(result))));
 }
 
+/**
+ * Adds one librdkafka statistics line's request counts (per Kafka API, over its brokers) to
+ * `requests`. Counters per broker connection only grow, and a broker that went away takes its
+ * counts along, so a total never goes down.
+ */
+export function countRequests(json: string, requests: Map<string, number>): void {
+  const totals = new Map<string, number>();
+  try {
+    const stats = JSON.parse(json) as { brokers?: Record<string, { req?: Record<string, number> }> };
+    for (const b of Object.values(stats.brokers ?? {})) for (const [api, n] of Object.entries(b.req ?? {})) if (n > 0) totals.set(api, (totals.get(api) ?? 0) + n);
+  } catch {
+    return;
+  }
+  for (const [api, n] of totals) requests.set(api, Math.max(n, requests.get(api) ?? 0));
+}
+
 export class BrokerAdmin {
   private readonly client: IAdminClient;
   /** Requests sent to the brokers since start, by Kafka API name (from librdkafka's statistics). */
@@ -73,16 +89,7 @@ export class BrokerAdmin {
   }
 
   private onStats(json: string): void {
-    const totals = new Map<string, number>();
-    try {
-      const stats = JSON.parse(json) as { brokers?: Record<string, { req?: Record<string, number> }> };
-      for (const b of Object.values(stats.brokers ?? {})) for (const [api, n] of Object.entries(b.req ?? {})) if (n > 0) totals.set(api, (totals.get(api) ?? 0) + n);
-    } catch {
-      return;
-    }
-    // Counters per broker connection only grow; a broker that went away takes its counts along,
-    // so never let the exported total go down.
-    for (const [api, n] of totals) this.requests.set(api, Math.max(n, this.requests.get(api) ?? 0));
+    countRequests(json, this.requests);
   }
 
   /** Consumer groups (classic and KIP-848) the cluster knows; other group types are left out. */

@@ -1,5 +1,6 @@
 import { KafkaConsumer, type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
 import { securitySettings, type KafkaSecurity } from '../shared/kafka-security';
+import { countRequests } from './broker-admin';
 
 export interface RecordTimestampsOptions {
   brokers: string;
@@ -91,7 +92,7 @@ export class RecordTimestamps {
         },
         {},
       );
-      c.on('event.stats', (e: { message: string }) => this.onStats(e.message));
+      c.on('event.stats', (e: { message: string }) => countRequests(e.message, this.requests));
       c.setDefaultConsumeTimeout(200);
       c.connect({ timeout: this.options.timeoutMs }, (err) => {
         if (!err) return resolve(c);
@@ -101,17 +102,5 @@ export class RecordTimestamps {
       });
     });
     return this.consumer;
-  }
-
-  private onStats(json: string): void {
-    try {
-      const stats = JSON.parse(json) as { brokers?: Record<string, { req?: Record<string, number> }> };
-      const totals = new Map<string, number>();
-      for (const b of Object.values(stats.brokers ?? {})) for (const [api, n] of Object.entries(b.req ?? {})) if (n > 0) totals.set(api, (totals.get(api) ?? 0) + n);
-      // As BrokerAdmin's: per-connection counters only grow, so the total never goes down.
-      for (const [api, n] of totals) this.requests.set(api, Math.max(n, this.requests.get(api) ?? 0));
-    } catch {
-      // A statistics line that cannot be read changes nothing.
-    }
   }
 }
