@@ -1,9 +1,12 @@
 /**
- * Lag in seconds, estimated from log-end offsets over time (docs/time.md says why this and not a
- * fetch of the record at the committed offset). Every poll already reads each partition's log-end
- * offset; kept with the time it was read, those samples say when each offset was written, so the
- * age of the oldest unprocessed record (the one at the committed offset) costs no extra request.
- * Pure: the observer feeds it one poll at a time, tests feed it numbers.
+ * Lag in seconds, estimated from log-end offsets over time (docs/time.md says why this, and a
+ * fetch of the record at the committed offset only where it cannot tell). Every poll already reads
+ * each partition's log-end offset; kept with the time it was read, those samples say when each
+ * offset was written, so the age of the oldest unprocessed record (the one at the committed
+ * offset) costs no extra request. Where they cannot (a burst, a stream's first poll:
+ * undatedRanges), the record's own timestamp, read by the observer's Kafka client process, is
+ * recorded here and takes precedence. Pure: the observer feeds it one poll at a time, tests feed
+ * it numbers.
  */
 
 interface Sample {

@@ -111,7 +111,7 @@ export class ObserverMetrics {
       for (const v of groups()) for (const p of v.partitions) if (p.lag !== null) g.set(lagLabelValues(v.group, p), p.lag);
     });
     // Time lag with kafka-lag-exporter's names: per partition, and the group's largest.
-    gauge('kafka_consumergroup_group_lag_seconds', 'Age of the oldest record the group has not processed (the one at the committed offset), in seconds, estimated from log-end offsets over time; 0 when caught up.', lagLabels, (g) => {
+    gauge('kafka_consumergroup_group_lag_seconds', 'Age of the oldest record the group has not processed (the one at the committed offset), in seconds, dated from log-end offsets over time and, where those cannot tell (a burst), from the timestamp of the record itself; 0 when caught up.', lagLabels, (g) => {
       for (const v of groups()) for (const p of v.partitions) if (p.lagSeconds !== null) g.set(lagLabelValues(v.group, p), p.lagSeconds);
     });
     gauge('kafka_consumergroup_group_max_lag_seconds', "The group's lag in time: the largest kafka_consumergroup_group_lag_seconds over the topic's partitions.", ['group'], (g) => {
