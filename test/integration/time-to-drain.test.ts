@@ -14,7 +14,9 @@ import { waitFor } from '../support/wait';
 
 const PARTITIONS = 3;
 const RATE = 90;
-const STOPPED_S = 30;
+// Long enough that the drain outlasts the stat's 15 s window by about 25 s: the readings judged
+// then have time left to compare with (a 30 s stop left 6 such readings, and one run failed on them).
+const STOPPED_S = 45;
 
 /**
  * "Time to drain the lag at the current pace" during a real catch-up, against when the lag really
@@ -93,11 +95,14 @@ test('Time to drain: during a live catch-up, once its 15 s window has passed the
     assert.ok(r.value > 0, `a time to drain while draining (read ${r.value})`);
     const left = (drainedAt - r.at) / 1000;
     assert.ok(Math.abs(r.value - left) <= 5 || (r.value <= 2 * left && r.value >= left / 2), `read ${r.value.toFixed(1)} s with ${left.toFixed(1)} s really left`);
-    if (left >= 5) errors.push(Math.abs(r.value - left) / left);
+    // The stat counts to an empty backlog, the test to the lag production keeps (RATE): about
+    // 1-3 s apart at the end, which near the end is most of the time left.
+    if (left >= 10) errors.push(Math.abs(r.value - left) / left);
     const shown = display(stat.fieldConfig!.defaults as never, r.value);
     assert.equal(shown.color, theme().visualization.getColorByName('green'), `under a minute: green (${shown.text})`);
   }
   const median = errors.sort((a, b) => a - b)[Math.floor(errors.length / 2)] ?? 0;
-  t.diagnostic(`median error ${(median * 100).toFixed(0)} % over ${errors.length} readings with 5 s or more left`);
+  t.diagnostic(`median error ${(median * 100).toFixed(0)} % over ${errors.length} readings with 10 s or more left`);
+  assert.ok(errors.length >= 5, `${errors.length} readings with 10 s or more left`);
   assert.ok(median <= 0.3, `median error ${(median * 100).toFixed(0)} %`);
 });
