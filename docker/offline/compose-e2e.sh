@@ -216,24 +216,31 @@ log "docker unpause $zombie_name"
 t0=$(now)
 docker unpause "$zombie" >/dev/null
 max_split=0
+max_zombie_split=0
+zombie_split="count(lab:partition_split_view{group=\"$group\",topic=\"$topic\",consumer=\"$zombie_label\"}) or vector(0)"
 while :; do
   got=$(query "$split_view"); got=${got:-0}
   (( got > max_split )) && max_split=$got
+  got=$(query "$zombie_split"); got=${got:-0}
+  (( got > max_zombie_split )) && max_zombie_split=$got
   [[ $(query "$members") == 2 ]] && break
   awk -v s="$t0" -v n="$(now)" 'BEGIN { exit !(n - s > 60) }' && fail "the unpaused replica did not rejoin within 60 s"
   sleep 0.5
 done
 visible_unpause=$(elapsed "$t0" "$(now)")
-log "MEASURE unpause-to-rejoined: ${visible_unpause}s from 'docker unpause' to 2 members through the observer; most partitions seen claimed by the zombie while another member owned them: $max_split"
+log "MEASURE unpause-to-rejoined: ${visible_unpause}s from 'docker unpause' to 2 members through the observer; most partitions seen claimed by the zombie while another member owned them: $max_zombie_split (by any replica: $max_split)"
 # The zombie's partitions, owned by the other member, are in the split view until it learns it was
 # fenced. Whether a scrape lands in that window is a race: the zombie often learns within one 2 s
 # scrape interval (a run here saw 0 of its share of $share_min-$share_max), so this figure is
 # reported, not asserted. The split view during the pause, where it is deterministic, is asserted
 # above; assert_ownership below checks the view is empty again.
-log "NOTE split view after unpause: $max_split partitions (the zombie's share was $share_min-$share_max); whether a scrape lands in that window is timing-dependent"
-# What is not timing-dependent: the split view never shows more than the zombie's own share, and it
-# clears (assert_ownership waits for it to read 0, with one owner per partition by both views).
-(( max_split <= zombie_share )) || fail "after the unpause the split view showed $max_split partitions claimed by the zombie, which owned $zombie_share"
+log "NOTE split view after unpause: $max_zombie_split partitions claimed by the zombie (its share was $share_min-$share_max); whether a scrape lands in that window is timing-dependent"
+# What is not timing-dependent: the split view never shows the zombie claiming more than its own
+# share, and it clears (assert_ownership waits for it to read 0, with one owner per partition by
+# both views). Counted over every replica it can show more: when the zombie rejoins, the other
+# replica still claims the partitions being handed back to it until its revocation (a ci run here
+# saw 12 with a share of 6).
+(( max_zombie_split <= zombie_share )) || fail "after the unpause the split view showed $max_zombie_split partitions claimed by the zombie, which owned $zombie_share"
 assert_ownership 2 || fail "partitions not owned once each (or the split view not empty) after the zombie rejoined"
 
 log "scaling consumer -> 1"
