@@ -17,7 +17,7 @@ import path from 'node:path';
 import { startBroker, type Broker } from '../support/broker';
 import { ConsumerProcess, type LogLine } from '../support/consumer-process';
 import { waitForOwnership } from '../support/group';
-import { observed, ownersByClientId, startObserver } from '../support/observer';
+import { observed, ownersByClientId, startObserver, TEST_OBSERVER_INTERVAL_MS } from '../support/observer';
 import { LatencyProbe } from '../support/probe';
 import { committedOffsets, createTopic, endOffsets, uniqueName } from '../support/kafka';
 import { waitFor } from '../support/wait';
@@ -36,6 +36,8 @@ const SESSION_TIMEOUT_MS = 6000;
 const PAUSE_MS = SESSION_TIMEOUT_MS + 2000;
 const OUTAGE_MS = SESSION_TIMEOUT_MS + 2000;
 const SETTLE_TIMEOUT_MS = 60_000;
+/** How long a membership change may take to reach the observer's timeline: the goal's 2 s, plus a poll. */
+const TIMELINE_WAIT_MS = 3000;
 /** How often, while waiting for the group to settle, the replicas' liveness is checked (restartStranded). */
 const LIVENESS_EVERY_MS = 5_000;
 
@@ -309,7 +311,22 @@ class ChaosRun {
    * or went. A broker restart may cost any member its place, so it is only reported.
    */
   private async checkTimeline(step: number, fault: Fault, victim: string, after: number): Promise<void> {
-    const membership = (await this.timeline(after)).filter((e) => e.type.startsWith('member-'));
+    const read = async () => (await this.timeline(after)).filter((e) => e.type.startsWith('member-'));
+    if (fault !== 'broker restart') {
+      // A graceful leave and rejoin can settle within 0.4 s, before the observer's next poll
+      // (250 ms apart, each taking what Kafka takes to answer): wait for the victim's two events
+      // as long as the goal allows (2 s after the coordinator knew, plus a poll), then one poll
+      // more, for an event that should not be there.
+      await waitFor(
+        async () => {
+          const mine = (await read()).filter((e) => e.clientId === victim).map((e) => e.type);
+          return mine.includes('member-left') && mine.includes('member-joined');
+        },
+        { timeoutMs: TIMELINE_WAIT_MS, intervalMs: 100, what: 'the timeline' },
+      ).catch(() => undefined);
+      await sleep(TEST_OBSERVER_INTERVAL_MS * 2);
+    }
+    const membership = await read();
     const shown = membership.map((e) => `${e.type} ${e.clientId}`).join(', ') || 'none';
     if (fault === 'broker restart') {
       this.say(`step ${step}: timeline: ${shown}`);

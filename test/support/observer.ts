@@ -17,9 +17,12 @@ export interface ObservedGroups {
   }[];
 }
 
+/** How often the tests' observer polls. */
+export const TEST_OBSERVER_INTERVAL_MS = 250;
+
 /** The observer as a real child process, polling fast so tests do not wait on it. */
 export async function startObserver(env: Record<string, string>): Promise<ConsumerProcess> {
-  return ConsumerProcess.start('observer', { OBSERVER_INTERVAL_MS: '250', LOG_LEVEL: 'info', ...env }, 'observer');
+  return ConsumerProcess.start('observer', { OBSERVER_INTERVAL_MS: String(TEST_OBSERVER_INTERVAL_MS), LOG_LEVEL: 'info', ...env }, 'observer');
 }
 
 export async function observed(observer: ConsumerProcess, group: string): Promise<ObservedGroups['groups'][number] | undefined> {
