@@ -153,7 +153,10 @@ export function groupVerdict(group: string, facts: GroupFacts | null, ours: OurP
   if (ours.groupProtocol === 'consumer') {
     return { ok: true, message: `${about} accepts ${us}: Kafka converts the group to KIP-848 as you join (group.consumer.migration.policy)` };
   }
-  if (facts.assignor === '' || facts.assignor === ours.assignmentStrategy) return { ok: true, message: `${about} accepts ${us}` };
+  if (facts.assignor === '') {
+    return { ok: true, message: `${about} is rebalancing and has not chosen its assignor yet, so whether it accepts ${us} cannot be told now; joining will tell` };
+  }
+  if (facts.assignor === ours.assignmentStrategy) return { ok: true, message: `${about} accepts ${us}` };
   const fit = labProtocolFor(facts.assignor);
   return {
     ok: false,
@@ -162,4 +165,33 @@ export function groupVerdict(group: string, facts: GroupFacts | null, ours: OurP
       `${about} refuses ${us}: Kafka would answer "Inconsistent group protocol", because a classic group's members must all offer its assignor. ` +
       (fit ? `Join with --protocol ${fit} (or --protocol kip848, which Kafka accepts into any group)` : `Ask the instructor which protocol the lab uses`),
   };
+}
+
+/**
+ * A classic group with members describes no assignor while it rebalances (a member joined, left or
+ * restarted): the assignor is chosen when the rebalance ends.
+ */
+export function rebalancing(facts: GroupFacts | null): boolean {
+  return facts !== null && facts.protocol === 'classic' && facts.members > 0 && facts.assignor === '';
+}
+
+/**
+ * The group as `describe` gives it, asked again every `everyMs` while it is rebalancing, for up to
+ * `withinMs`: a check made mid-rebalance cannot tell an eager client from a cooperative one, and
+ * a participant who joins as the instructor restarts the stack would otherwise be let in and
+ * refused a moment later. What it last saw if the rebalance outlasts that.
+ */
+export async function describeSettled(
+  describe: () => Promise<GroupFacts | null>,
+  { withinMs, everyMs }: { withinMs: number; everyMs: number },
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  now: () => number = Date.now,
+): Promise<GroupFacts | null> {
+  const deadline = now() + withinMs;
+  let facts = await describe();
+  while (rebalancing(facts) && now() + everyMs <= deadline) {
+    await sleep(everyMs);
+    facts = await describe();
+  }
+  return facts;
 }

@@ -12,6 +12,7 @@ import {
   JOIN_EXIT,
   advertisedVerdict,
   bootstrapVerdict,
+  describeSettled,
   groupVerdict,
   kafkaMetadataVerdict,
   parseHostPort,
@@ -24,6 +25,8 @@ import { heartbeatLine, ownedLine, samePartitions } from './report';
 const CHECK_TIMEOUT_MS = 8_000;
 const WATCH_INTERVAL_MS = 500;
 const DESCRIBE_ATTEMPTS = 3;
+/** How long to wait for a classic group's rebalance to end before judging its protocol. */
+const SETTLE_WITHIN_MS = 15_000;
 const HEARTBEAT_SECONDS = 30;
 const { ERR_INCONSISTENT_GROUP_PROTOCOL } = Kafka.CODES.ERRORS;
 
@@ -121,7 +124,7 @@ async function describeGroupIfPossible(bootstrap: string, group: string, securit
   // done (a fresh stack): the describe fails meanwhile, and a few tries get past it.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await describeGroup(bootstrap, group, security, CHECK_TIMEOUT_MS);
+      return await describeSettled(() => describeGroup(bootstrap, group, security, CHECK_TIMEOUT_MS), { withinMs: SETTLE_WITHIN_MS, everyMs: 500 });
     } catch (err) {
       if (attempt < DESCRIBE_ATTEMPTS) {
         await new Promise((r) => setTimeout(r, 1000));

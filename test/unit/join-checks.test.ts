@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseJoinArgs, UsageError } from '../../src/join/args';
-import { JOIN_EXIT, advertisedVerdict, bootstrapVerdict, groupVerdict, kafkaMetadataVerdict, parseHostPort, type GroupFacts, type OurProtocol } from '../../src/join/checks';
+import { JOIN_EXIT, advertisedVerdict, bootstrapVerdict, describeSettled, groupVerdict, kafkaMetadataVerdict, parseHostPort, type GroupFacts, type OurProtocol } from '../../src/join/checks';
 import { heartbeatLine, ownedLine, samePartitions } from '../../src/join/report';
 
 const eager: OurProtocol = { lab: 'eager', groupProtocol: 'classic', assignmentStrategy: 'range' };
@@ -100,6 +100,41 @@ describe('join: the group protocol check', () => {
     assert.equal(v.ok, true);
     assert.match(v.message, /broker assigns.*LAB_PROTOCOL=kip848/);
     assert.equal(groupVerdict('lab-group', kip848Group, kip848).ok, true);
+  });
+
+  test('a classic group in a rebalance (members, no assignor yet) is not said to accept: the check cannot tell', () => {
+    const v = groupVerdict('lab-group', { ...classicGroup(''), state: 'PreparingRebalance' }, eager);
+    assert.equal(v.ok, true);
+    assert.match(v.message, /rebalancing .* cannot be told now; joining will tell/);
+    assert.doesNotMatch(v.message, / accepts LAB_PROTOCOL=eager \(classic, range\)$/);
+  });
+
+  test('the group is described again while it rebalances, so an eager client is refused once the cooperative group settles', async () => {
+    let clock = 0;
+    const answers: GroupFacts[] = [
+      { ...classicGroup(''), state: 'PreparingRebalance' },
+      { ...classicGroup(''), state: 'CompletingRebalance' },
+      classicGroup('cooperative-sticky'),
+    ];
+    let asked = 0;
+    const facts = await describeSettled(async () => answers[Math.min(asked++, answers.length - 1)], { withinMs: 15_000, everyMs: 500 }, async (ms) => void (clock += ms), () => clock);
+    assert.equal(asked, 3);
+    assert.equal(facts?.assignor, 'cooperative-sticky');
+    assert.equal(groupVerdict('lab-group', facts, eager).exitCode, JOIN_EXIT.protocolRefused);
+  });
+
+  test('a rebalance that outlasts the wait gives what was last seen; a settled, empty or KIP-848 group is described once', async () => {
+    let clock = 0;
+    let asked = 0;
+    const stuck = await describeSettled(async () => (asked++, { ...classicGroup(''), state: 'PreparingRebalance' }), { withinMs: 15_000, everyMs: 500 }, async (ms) => void (clock += ms), () => clock);
+    assert.equal(stuck?.assignor, '');
+    assert.equal(asked, 31);
+    assert.ok(clock <= 15_000);
+    for (const g of [classicGroup('range'), classicGroup('', 0), kip848Group, null]) {
+      let n = 0;
+      await describeSettled(async () => (n++, g), { withinMs: 15_000, everyMs: 500 }, async () => assert.fail('no wait'));
+      assert.equal(n, 1);
+    }
   });
 
   test('a classic group that is not a consumer group refuses everyone', () => {
