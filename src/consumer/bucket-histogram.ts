@@ -44,6 +44,17 @@ export class BucketHistogram {
     this.count++;
   }
 
+  /** `count` observations of the same value, as one bucket search. */
+  observeMany(value: number, count: number): void {
+    if (!Number.isFinite(value) || !(count > 0)) return;
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]) i++;
+    this.counts[i] += count;
+    this.sum += value * count;
+    this.count += count;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.sum = 0;

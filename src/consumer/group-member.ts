@@ -257,6 +257,7 @@ export class GroupMember {
 
   private async processBatch(batch: Message[]): Promise<void> {
     const started = performance.now();
+    this.processor.startBatch();
     let handled = 0;
     const touched = new Set<number>();
     for (const m of batch) {
@@ -276,13 +277,15 @@ export class GroupMember {
       touched.add(m.partition);
       handled++;
     }
+    const elapsedMs = performance.now() - started;
+    this.processor.endBatch(handled, elapsedMs);
     this.storeOffsets(touched);
-    this.batches.observe(handled, performance.now() - started);
+    this.batches.observe(handled, elapsedMs);
   }
 
   /** Processes one message; a promise only if there is work to wait for (see MessageProcessor). */
   private handle(m: Message): Promise<void> | undefined {
-    const work = this.processor.process({ partition: m.partition, offset: m.offset, value: m.value });
+    const work = this.processor.process(m);
     if (work) return work.then(() => this.assignment.processed(m.partition, m.offset));
     this.assignment.processed(m.partition, m.offset);
     return undefined;

@@ -141,8 +141,8 @@ export class ConsumerMetrics {
       buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     });
-    this.processingSeconds = new BucketHistogram('lab_consumer_processing_duration_seconds', 'Time to process one message.', PROCESSING_BUCKETS, this.registry);
-    this.endToEndSeconds = new BucketHistogram('lab_consumer_end_to_end_latency_seconds', 'From production (producedAt) to the end of processing.', LATENCY_BUCKETS, this.registry);
+    this.processingSeconds = new BucketHistogram('lab_consumer_processing_duration_seconds', 'Time to process one message (with PROCESSING_MS=0, the average over its batch).', PROCESSING_BUCKETS, this.registry);
+    this.endToEndSeconds = new BucketHistogram('lab_consumer_end_to_end_latency_seconds', 'From production (producedAt) to the end of processing (with PROCESSING_MS=0, to the start of its batch).', LATENCY_BUCKETS, this.registry);
     for (const type of ['assign', 'revoke', 'lost', 'error'] as const) this.rebalances.inc({ type }, 0);
     this.assignedCount.set(0);
     this.ready.set(0);

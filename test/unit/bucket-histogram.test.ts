@@ -31,6 +31,17 @@ describe('the per-message histogram', () => {
     assert.match(text, /lab_test_seconds_count\{consumer="lab-consumer-1"\} 12\n/);
   });
 
+  test('observeMany(v, n) shows as n observations of v, on a bound and between bounds', async () => {
+    const { ours, reference, histogram, promClient } = registries();
+    // Powers of two, so that n additions and one multiplication give the same sum exactly.
+    for (const [v, n] of [[1, 3], [2 ** -10, 500], [2, 1], [0.5, 0], [Number.NaN, 4]] as const) {
+      histogram.observeMany(v, n);
+      if (Number.isFinite(v)) for (let i = 0; i < n; i++) promClient.observe(v);
+    }
+    assert.equal(await ours.metrics(), await reference.metrics());
+    assert.match(await ours.metrics(), /lab_test_seconds_count\{consumer="lab-consumer-1"\} 504\n/);
+  });
+
   test('reset empties it, as resetMetrics() does for prom-client\'s metrics', async () => {
     const { ours, reference, histogram } = registries();
     histogram.observe(0.5);

@@ -64,6 +64,44 @@ describe('processing one message', () => {
     assert.equal((h.values as { metricName?: string; value: number }[]).find((v) => v.metricName === 'lab_consumer_end_to_end_latency_seconds_sum')!.value, 1.5);
   });
 
+  test('a batch without simulated work reads the wall clock once: every message\'s end-to-end latency against it, and each counted at the batch\'s average processing time', async () => {
+    const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: 'orders', clientId: 't', groupProtocol: 'classic', assignmentStrategy: 'range' });
+    let reads = 0;
+    const processor = new MessageProcessor(metrics, createLogger('silent', {}), 0, () => {
+      reads++;
+      return 2_000;
+    });
+    processor.startBatch();
+    for (const [offset, producedAt] of [[0, 1_000], [1, 1_500], [2, 1_900]]) assert.equal(processor.process({ partition: 0, offset, value: lab(offset + 1, producedAt) }), undefined);
+    processor.endBatch(3, 0.003);
+    assert.equal(reads, 1, 'one wall-clock reading for the batch');
+    const text = await metrics.registry.metrics();
+    // 1 + 0.5 + 0.1 s
+    assert.match(text, /^lab_consumer_end_to_end_latency_seconds_sum\{consumer="t"\} 1\.6$/m);
+    assert.match(text, /^lab_consumer_end_to_end_latency_seconds_count\{consumer="t"\} 3$/m);
+    // 3 us in all: 1 us each, in the first bucket.
+    assert.match(text, /^lab_consumer_processing_duration_seconds_bucket\{le="0.0005",consumer="t"\} 3$/m);
+    assert.match(text, /^lab_consumer_processing_duration_seconds_sum\{consumer="t"\} 0\.000003$/m);
+    // After the batch, a message processed alone reads the clock itself again.
+    processor.process({ partition: 0, offset: 3, value: lab(4, 1_950) });
+    assert.equal(reads, 2);
+    assert.match(await metrics.registry.metrics(), /^lab_consumer_processing_duration_seconds_count\{consumer="t"\} 4$/m);
+  });
+
+  test('with simulated work each message is timed on its own, batch or not', async () => {
+    const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: 'orders', clientId: 't', groupProtocol: 'classic', assignmentStrategy: 'range' });
+    const processor = new MessageProcessor(metrics, createLogger('silent', {}), 5, () => 2_000);
+    processor.startBatch();
+    await processor.process({ partition: 0, offset: 0, value: lab(1) });
+    await processor.process({ partition: 0, offset: 1, value: lab(2) });
+    processor.endBatch(2, 1e6);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^lab_consumer_processing_duration_seconds_count\{consumer="t"\} 2$/m);
+    // Each took its 5 ms sleep (not the 1000 s the batch claims), so none is in a bucket below 5 ms.
+    assert.match(text, /^lab_consumer_processing_duration_seconds_bucket\{le="0.0025",consumer="t"\} 0$/m);
+    assert.match(text, /^lab_consumer_processing_duration_seconds_bucket\{le="2.5",consumer="t"\} 2$/m);
+  });
+
   test('with PARTITION_METRICS=off the counters carry the topic only', async () => {
     const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: 'orders', clientId: 't', groupProtocol: 'classic', assignmentStrategy: 'range' }, false);
     const processor = new MessageProcessor(metrics, createLogger('silent', {}), 0);
