@@ -34,7 +34,9 @@ export class TopicAdmin {
         else reject(err);
       });
     });
-    const actual = await this.partitionCount();
+    // A topic just created can take a moment to show in metadata (the controller has it, the broker
+    // answering not yet): wait for it, or the creation would be taken for a failure and retried.
+    const actual = created ? await this.partitionsOnceListed() : await this.partitionCount();
     if (created) return { kind: 'created', partitions: actual };
     if (actual < partitions) return { kind: 'exists-with-fewer', partitions: actual, wanted: partitions };
     return { kind: 'exists', partitions: actual };
@@ -52,6 +54,18 @@ export class TopicAdmin {
     while ((await this.partitionCount()) < total) {
       if (Date.now() > deadline) throw new Error(`topic ${this.config.topic} still shows fewer than ${total} partitions`);
       await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  private async partitionsOnceListed(): Promise<number> {
+    const deadline = Date.now() + ADMIN_TIMEOUT_MS;
+    for (;;) {
+      try {
+        return await this.partitionCount();
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 
