@@ -1,4 +1,4 @@
-import Kafka, { type KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from 'node-rdkafka';
+import type { Message } from 'node-rdkafka';
 import type { Logger } from 'pino';
 import { Assignment } from './assignment';
 import { BatchSizer } from './batch-sizer';
@@ -6,10 +6,10 @@ import { ClientEvents } from './client-events';
 import { CommitErrorLog } from './commit-errors';
 import { ConsumeLoop } from './consume-loop';
 import type { ConsumerConfig } from './config';
+import { ConsumerSession, type StoredOffset } from './kafka-session';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
-import { consumerSettings } from './rdkafka-config';
 import { RebalanceHandler } from './rebalance-handler';
 import type { StatsSnapshot } from './stats';
 import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
@@ -17,10 +17,6 @@ import { describeKafkaError, isFatalError } from '../shared/kafka-errors';
 // How long one consume call waits for a message when none is fetched: bounds how fast a stop
 // request is noticed.
 const CONSUME_TIMEOUT_MS = 200;
-// node-rdkafka connects on a libuv worker thread, and a process cannot exit while a worker thread
-// is busy: this bounds how long a stop during start-up takes.
-const CONNECT_TIMEOUT_MS = 3_000;
-const MAX_CONNECT_BACKOFF_MS = 10_000;
 // Before the final commit and leave, Kafka must answer a metadata request within this time.
 // librdkafka's close waits for the coordinator's answers with no bound of its own (a network that
 // went silent holds it past any deadline), and nothing that waits for a broker may be left
@@ -28,25 +24,24 @@ const MAX_CONNECT_BACKOFF_MS = 10_000;
 const CLOSE_PROBE_TIMEOUT_MS = 2_000;
 
 /**
- * The consumer-group member: owns the librdkafka consumer, connects, runs the consume loop and
- * stops; rebalance callbacks go to the RebalanceHandler. It turns librdkafka's events into calls
- * on the plain pieces (Assignment, MessageProcessor, ConsumerMetrics).
+ * The consumer-group member, a facade over three pieces: the ConsumerSession (node-rdkafka's
+ * client: connect, consume, offset store, close), the ConsumeLoop (when to ask for how many
+ * messages) and the RebalanceHandler (librdkafka's rebalance callbacks). What it adds is the
+ * member's rules: which fetched messages may still be processed, when offsets are stored, and how
+ * to stop.
  */
 export class GroupMember {
   readonly assignment = new Assignment();
-  readonly lifecycle: Lifecycle;
-  private consumer!: KafkaConsumer;
-  private rebalances!: RebalanceHandler;
+  readonly lifecycle = new Lifecycle();
+  private readonly session: ConsumerSession;
+  private readonly rebalances: RebalanceHandler;
   private inFlight: Promise<void> | null = null;
   // Plain numbers, not an object per message: this is the hot path.
   private inFlightPartition = -1;
   private inFlightOffset = -1;
   private loop: Promise<void> | null = null;
-  private connected = false;
   /** Statistics, errors and debug lines: what librdkafka says besides messages. */
   private readonly events: ClientEvents;
-  /** True while librdkafka's close runs on a worker thread (see closing()). */
-  private closeRunning = false;
   private readonly batches: BatchSizer;
   private readonly commitErrors: CommitErrorLog;
 
@@ -57,7 +52,6 @@ export class GroupMember {
     private readonly metrics: ConsumerMetrics,
     private readonly log: Logger,
   ) {
-    this.lifecycle = new Lifecycle((s) => this.metrics.state(s, this.ready()));
     this.batches = new BatchSizer(config.batchSize, config.processingMs);
     this.commitErrors = new CommitErrorLog(log);
     this.events = new ClientEvents({ topic: config.topic, groupId: config.groupId, clientId, staticMembership: config.staticMembership }, log, {
@@ -66,60 +60,31 @@ export class GroupMember {
       statsRead: (stats) => {
         this.metrics.offsets(new Set(this.assignment.partitions()), stats.partitions, this.events.memberId());
         this.metrics.joinState(stats.joinState);
-        this.metrics.state(this.lifecycle.state, this.ready());
       },
       memberIdChanged: () => this.metrics.memberIdChanged(),
       lost: (message) => this.rebalances.librdkafkaLost(message),
       fatal: (err) => this.onFatal(err),
     });
-    this.newClient();
-  }
-
-  /**
-   * A new client (and its rebalance handler), also after each failed connect: node-rdkafka
-   * registers its native callbacks (rebalance_cb, offset_commit_cb) on every connect() and removes
-   * them only in disconnect(), so a client that failed to connect and connects later would run
-   * each rebalance once per attempt (the second assign fails with ERR__CONFLICT). Seen on Docker
-   * Swarm, where nothing holds the consumer back until Kafka is healthy.
-   */
-  private newClient(): void {
-    const settings = consumerSettings(this.config, this.clientId);
-    let rebalanceCallback: RebalanceHandler['callback'] = () => undefined;
-    const consumer = new Kafka.KafkaConsumer(
-      {
-        ...settings.global,
-        // node-rdkafka has no memberid(); librdkafka names it in its "cgrp" debug log, a few
-        // lines a second, which we read and otherwise drop.
-        debug: 'cgrp',
-        // Our own callback: node-rdkafka's default one asks rebalanceProtocol(), which is not
-        // reliable (node-rdkafka #1144); we know which protocol we configured.
-        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => rebalanceCallback(err, assignment),
-        offset_commit_cb: (err: LibrdKafkaError | null) => {
-          if (err && isFatalError(err)) this.events.fatal(err);
-          else if (err && err.code !== Kafka.CODES.ERRORS.ERR__NO_OFFSET) this.commitErrors.report(err);
-        },
-      },
-      settings.topic,
-    );
-    this.consumer = consumer;
-    this.rebalances = new RebalanceHandler(this.config, consumer, this.assignment, this.processor.sequences, this.metrics, this.log, {
+    this.session = new ConsumerSession(config, clientId, {
+      rebalance: (err, assignment) => this.rebalances.callback(err, assignment),
+      commitFailed: (err) => (isFatalError(err) ? this.events.fatal(err) : this.commitErrors.report(err)),
+      stats: (json) => this.events.onStats(json),
+      error: (err) => this.events.onError(err),
+      log: (line) => this.events.onLog(line),
+    });
+    this.rebalances = new RebalanceHandler(config, this.session.rebalanceCalls, this.assignment, processor.sequences, metrics, log, {
       inFlight: () => this.inFlight,
       storeOffsets: (partitions) => this.storeOffsets(partitions),
       memberId: () => this.events.memberId(),
-      changed: () => this.metrics.state(this.lifecycle.state, this.ready()),
     });
-    rebalanceCallback = this.rebalances.callback;
-    consumer.on('event.stats', (e: { message: string }) => this.events.onStats(e.message));
-    consumer.on('event.error', (err: LibrdKafkaError) => this.events.onError(err));
-    consumer.on('event.log', (line: { fac: string; message: string }) => this.events.onLog(line));
-    consumer.on('disconnected', () => {
-      this.connected = false;
-    });
+    // Read when a scrape asks, so they never disagree with /readyz.
+    metrics.readState(() => ({ state: this.lifecycle.state, ready: this.ready() }));
+    metrics.readFrontier((p) => this.assignment.nextOffset(p));
   }
 
   /** Connected, in the group, and at least one broker reachable. */
   ready(): boolean {
-    return this.lifecycle.state === 'running' && this.connected && this.assignment.joined && (this.events.stats()?.brokersUp ?? true);
+    return this.lifecycle.state === 'running' && this.session.isConnected() && this.assignment.joined && (this.events.stats()?.brokersUp ?? true);
   }
 
   lastStats(): StatsSnapshot | null {
@@ -147,20 +112,12 @@ export class GroupMember {
     const initial: string = this.lifecycle.state;
     if (initial !== 'starting') return;
     this.lifecycle.to('connecting');
-    for (let attempt = 1; this.lifecycle.state === 'connecting'; attempt++) {
-      try {
-        await this.connect();
-        break;
-      } catch (err) {
-        const backoff = Math.min(MAX_CONNECT_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
-        this.log.warn({ attempt, retryInMs: backoff, err: describeKafkaError(err) }, 'cannot reach Kafka; retrying');
-        if (!this.consumer.isConnected()) this.newClient();
-        await new Promise((r) => setTimeout(r, backoff));
-      }
-    }
-    if (this.lifecycle.state !== 'connecting') return;
-    this.connected = true;
-    this.consumer.subscribe([this.config.topic]);
+    const connected = await this.session.connect(
+      () => this.lifecycle.state === 'connecting',
+      (err, attempt, retryInMs) => this.log.warn({ attempt, retryInMs, err: describeKafkaError(err) }, 'cannot reach Kafka; retrying'),
+    );
+    if (!connected || this.lifecycle.state !== 'connecting') return;
+    this.session.subscribe(this.config.topic);
     this.lifecycle.to('running');
     this.log.info({ topic: this.config.topic, group: this.config.groupId }, 'connected; joining the group');
     this.loop = this.consumeLoop();
@@ -182,11 +139,9 @@ export class GroupMember {
     this.lifecycle.to('stopping');
     if (this.loop) await this.loop;
     if (wasRunning) {
-      const unreachable = !this.events.brokerReachable() ? 'every broker connection is down' : await this.brokerSilent();
+      const unreachable = !this.events.brokerReachable() ? 'every broker connection is down' : await this.session.probe(this.config.topic, CLOSE_PROBE_TIMEOUT_MS);
       if (unreachable === null) {
-        this.closeRunning = true;
-        await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
-        this.closeRunning = false;
+        await this.session.close();
         // close() ran the final revocation through our callback; let it finish.
         await this.rebalances.settled();
       } else {
@@ -204,26 +159,7 @@ export class GroupMember {
    * answers, and Node cannot exit while it does.
    */
   closing(): boolean {
-    return this.closeRunning;
-  }
-
-  /**
-   * A network that went silent (no reset: a laptop off the Wi-Fi, a firewall dropping packets)
-   * leaves librdkafka's connections "up" until its requests time out. A metadata request with a
-   * short timeout tells: null if Kafka answered, else why not.
-   */
-  private brokerSilent(): Promise<string | null> {
-    return new Promise((resolve) => {
-      this.consumer.getMetadata({ topic: this.config.topic, timeout: CLOSE_PROBE_TIMEOUT_MS }, (err) =>
-        resolve(err ? `no answer to a metadata request within ${CLOSE_PROBE_TIMEOUT_MS} ms (${describeKafkaError(err).name ?? err.message})` : null),
-      );
-    });
-  }
-
-  private connect(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.consumer.connect({ timeout: CONNECT_TIMEOUT_MS }, (err) => (err ? reject(err) : resolve()));
-    });
+    return this.session.closing();
   }
 
   private consumeLoop(): Promise<void> {
@@ -235,7 +171,7 @@ export class GroupMember {
     // can land mid-batch, and a batch already fetched behind it would skip past the messages the
     // revocation left unprocessed.
     const loop = new ConsumeLoop<Message>(
-      { take: (max, waitMs) => this.consumeUpTo(max, waitMs) },
+      this.session,
       { idleWaitMs: CONSUME_TIMEOUT_MS, batchSize: () => this.batches.next(), prefetch: this.config.processingMs === 0 },
       {
         running: () => this.lifecycle.state === 'running',
@@ -298,24 +234,17 @@ export class GroupMember {
    * and never blocks; committing happens on librdkafka's own thread.
    */
   private storeOffsets(partitions: Iterable<number>): void {
-    const offsets: { topic: string; partition: number; offset: number }[] = [];
+    const offsets: StoredOffset[] = [];
     for (const p of partitions) {
       const next = this.assignment.nextOffset(p);
       if (next !== null) offsets.push({ topic: this.config.topic, partition: p, offset: next });
     }
     if (offsets.length === 0) return;
     try {
-      this.consumer.offsetsStore(offsets);
+      this.session.storeOffsets(offsets);
     } catch (err) {
       this.log.debug({ err: describeKafkaError(err), offsets }, 'offset store failed');
     }
-  }
-
-  private consumeUpTo(n: number, timeoutMs: number): Promise<Message[]> {
-    return new Promise((resolve, reject) => {
-      this.consumer.setDefaultConsumeTimeout(timeoutMs);
-      this.consumer.consume(n, (err, messages) => (err ? reject(err) : resolve(messages)));
-    });
   }
 
   /** Set by a program that gives up on some errors (join: a group that refuses our protocol). */

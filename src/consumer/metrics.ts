@@ -26,8 +26,6 @@ export interface PartitionCounters {
   processed: number;
   redeliveries: number;
   gaps: number;
-  /** Offset after the last message processed on this partition; -1 until one is (again) after an assignment. */
-  nextOffset: number;
 }
 
 interface Pending extends PartitionCounters {
@@ -55,6 +53,8 @@ export class ConsumerMetrics {
   private readonly perPartition: boolean;
   /** Revoked partitions whose last processed offset is still exported, with when they were revoked. */
   private readonly revokedFrontiers = new Map<number, number>();
+  private stateNow: () => { state: LifecycleState; ready: boolean } = () => ({ state: 'starting', ready: false });
+  private frontier: (partition: number) => number | null = () => null;
 
   private readonly info: Gauge<'group' | 'topic' | 'client_id' | 'group_protocol' | 'assignment_strategy'>;
   private readonly assigned: Gauge<PartitionLabels>;
@@ -71,9 +71,7 @@ export class ConsumerMetrics {
   private readonly assignedCount: Gauge<string>;
   private readonly rebalances: Counter<'type'>;
   private readonly rebalanceDuration: Gauge<string>;
-  private readonly lifecycle: Gauge<'state'>;
   private readonly groupState: Gauge<'state'>;
-  private readonly ready: Gauge<string>;
   private readonly handoff: Gauge<'handoff'>;
   private readonly pause: Histogram<string>;
   readonly processingSeconds: BucketHistogram;
@@ -131,10 +129,27 @@ export class ConsumerMetrics {
     this.assignedCount = new Gauge({ name: 'lab_consumer_assigned_partitions', help: 'Number of partitions this consumer owns; 0 means idle.', registers: r });
     this.rebalances = new Counter({ name: 'lab_consumer_rebalance_events_total', help: 'Rebalance callbacks by type: assign, revoke, lost, error.', labelNames: ['type'], registers: r });
     this.rebalanceDuration = new Gauge({ name: 'lab_consumer_last_rebalance_duration_seconds', help: 'From the first rebalance callback to the end of the last one handled.', registers: r });
-    this.lifecycle = new Gauge({ name: 'lab_consumer_state', help: '1 for the current lifecycle state of the consumer.', labelNames: ['state'], registers: r });
+    const metrics = this;
+    new Gauge({
+      name: 'lab_consumer_state',
+      help: '1 for the current lifecycle state of the consumer.',
+      labelNames: ['state'],
+      registers: r,
+      collect() {
+        const now = metrics.stateNow().state;
+        for (const s of LIFECYCLE_STATES) this.set({ state: s }, s === now ? 1 : 0);
+      },
+    });
     this.groupState = new Gauge({ name: 'lab_consumer_group_state', help: "1 for librdkafka's current consumer-group join state.", labelNames: ['state'], registers: r });
     this.handoff = new Gauge({ name: 'lab_consumer_consume_handoff', help: "1 for the hand-off node-rdkafka's consume(n) uses: columnar (our patched build) or objects (published, about 3x slower).", labelNames: ['handoff'], registers: r });
-    this.ready = new Gauge({ name: 'lab_consumer_ready', help: '1 when connected and a member of the group (what /readyz reports).', registers: r });
+    new Gauge({
+      name: 'lab_consumer_ready',
+      help: '1 when connected and a member of the group (what /readyz reports).',
+      registers: r,
+      collect() {
+        this.set(metrics.stateNow().ready ? 1 : 0);
+      },
+    });
     this.pause = new Histogram({
       name: 'lab_consumer_rebalance_pause_seconds',
       help: 'How long this consumer, owning partitions before, could process none of them: eager, from revoking everything to the assignment; cooperative and KIP-848, per callback until the incremental assign/unassign returned (librdkafka pauses all assigned partitions meanwhile).',
@@ -145,7 +160,6 @@ export class ConsumerMetrics {
     this.endToEndSeconds = new BucketHistogram('lab_consumer_end_to_end_latency_seconds', 'From production (producedAt) to the end of processing (with PROCESSING_MS=0, to the start of its batch).', LATENCY_BUCKETS, this.registry);
     for (const type of ['assign', 'revoke', 'lost', 'error'] as const) this.rebalances.inc({ type }, 0);
     this.assignedCount.set(0);
-    this.ready.set(0);
   }
 
   partition(partition: number): PartitionCounters {
@@ -153,7 +167,7 @@ export class ConsumerMetrics {
     let c = this.counters.get(key);
     if (!c) {
       const labels: Record<string, string> = this.perPartition ? { topic: this.id.topic, partition: String(partition) } : { topic: this.id.topic };
-      c = { processed: 0, redeliveries: 0, gaps: 0, nextOffset: -1, labels };
+      c = { processed: 0, redeliveries: 0, gaps: 0, labels };
       // Create the series at 0 so rate() and increase() see the first message.
       this.processed.inc(labels, 0);
       this.redeliveries.inc(labels, 0);
@@ -169,8 +183,9 @@ export class ConsumerMetrics {
       if (c.processed > 0) this.processed.inc(c.labels, c.processed);
       if (c.redeliveries > 0) this.redeliveries.inc(c.labels, c.redeliveries);
       if (c.gaps > 0) this.gaps.inc(c.labels, c.gaps);
-      if (this.perPartition && c.nextOffset >= 0) {
-        this.processedOffset.set(c.labels, c.nextOffset);
+      const next = this.perPartition ? this.frontier(p) : null;
+      if (next !== null) {
+        this.processedOffset.set(c.labels, next);
         this.revokedFrontiers.delete(p);
       }
       c.processed = c.redeliveries = c.gaps = 0;
@@ -195,7 +210,11 @@ export class ConsumerMetrics {
     this.assignedCount.set(owned);
   }
 
-  revokedPartitions(removed: number[], owned: number, memberId: string | null): void {
+  /**
+   * `frontiers`: each removed partition's processed frontier as it was when the revocation ended
+   * (Assignment forgets it with the partition).
+   */
+  revokedPartitions(removed: number[], owned: number, memberId: string | null, frontiers: ReadonlyMap<number, number> = new Map()): void {
     for (const p of removed) {
       const labels = { topic: this.id.topic, partition: String(p) };
       for (const g of [this.assigned, this.committed, this.position, this.highWatermark, this.lag]) g.remove(labels);
@@ -204,8 +223,11 @@ export class ConsumerMetrics {
       const c = this.counters.get(p);
       if (c) {
         this.flush();
-        if (c.nextOffset >= 0) this.revokedFrontiers.set(p, this.now());
-        c.nextOffset = -1;
+        const last = frontiers.get(p);
+        if (last !== undefined) {
+          this.processedOffset.set(c.labels, last);
+          this.revokedFrontiers.set(p, this.now());
+        }
       }
       this.groupLag.remove(this.groupLagLabels(p, memberId));
     }
@@ -241,9 +263,20 @@ export class ConsumerMetrics {
     this.groupLag.reset();
   }
 
-  state(state: LifecycleState, ready: boolean): void {
-    for (const s of LIFECYCLE_STATES) this.lifecycle.set({ state: s }, s === state ? 1 : 0);
-    this.ready.set(ready ? 1 : 0);
+  /**
+   * Where the processed-frontier gauge reads each owned partition's frontier, at each scrape: the
+   * offset a commit would store (Assignment's), null before a message of this ownership was processed.
+   */
+  readFrontier(read: (partition: number) => number | null): void {
+    this.frontier = read;
+  }
+
+  /**
+   * Where the lifecycle and readiness gauges read their values, at each scrape: from the same
+   * state /healthz and /readyz answer from, never a copy pushed when something changed.
+   */
+  readState(read: () => { state: LifecycleState; ready: boolean }): void {
+    this.stateNow = read;
   }
 
   consumeHandoff(handoff: ConsumeHandoff): void {

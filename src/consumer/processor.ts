@@ -84,7 +84,6 @@ export class MessageProcessor {
 
   private done(m: IncomingMessage, counters: PartitionCounters, message: LabMessage | null, wallClock: number): void {
     counters.processed++;
-    counters.nextOffset = m.offset + 1;
     if (message) this.metrics.endToEndSeconds.observe(Math.max(0, wallClock - message.producedAt) / 1000);
     if (this.log.isLevelEnabled('trace')) {
       // The per-message audit line: off at the default level, used by tests to prove no loss.

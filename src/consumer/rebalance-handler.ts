@@ -23,8 +23,6 @@ export interface RebalanceContext {
   /** Stores the processed offsets of these partitions for librdkafka to commit. */
   storeOffsets(partitions: Iterable<number>): void;
   memberId(): string | null;
-  /** Ownership changed: readiness and the state gauges may have too. */
-  changed(): void;
 }
 
 /**
@@ -104,7 +102,6 @@ export class RebalanceHandler {
     const paused = this.config.incremental ? incrementalPauseMs : record?.pausedMs;
     this.metrics.assignedPartitions(gained, owned.length);
     this.metrics.rebalance('assign', record?.durationMs ?? null, paused);
-    this.context.changed();
     this.log.info(
       { event: 'assign', gained, owned, idle: owned.length === 0, durationMs: record?.durationMs, pausedMs: paused, protocol: protocolName(this.config) },
       owned.length === 0 ? 'rebalance: no partitions for this consumer (idle: more consumers than partitions)' : 'rebalance: partitions assigned',
@@ -134,11 +131,15 @@ export class RebalanceHandler {
   }
 
   private recordRevoke(partitions: number[], type: 'revoke' | 'lost', pausedMs: number | undefined): void {
+    const frontiers = new Map<number, number>();
+    for (const p of partitions) {
+      const next = this.assignment.nextOffset(p);
+      if (next !== null) frontiers.set(p, next);
+    }
     const removed = this.assignment.finishRevoke(partitions, type);
     const owned = this.assignment.partitions();
-    this.metrics.revokedPartitions(removed, owned.length, this.context.memberId());
+    this.metrics.revokedPartitions(removed, owned.length, this.context.memberId(), frontiers);
     this.metrics.rebalance(type, null, pausedMs);
-    this.context.changed();
     this.log.info(
       { event: type, revoked: removed, owned, pausedMs, protocol: protocolName(this.config) },
       type === 'lost' ? 'rebalance: partitions lost (this member lost its place in the group; offsets not committed)' : 'rebalance: partitions revoked',

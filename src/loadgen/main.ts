@@ -5,6 +5,7 @@ import { listen } from '../shared/http-server';
 import { createLogger } from '../shared/logger';
 import { describeKafkaError } from '../shared/kafka-errors';
 import { securitySettings } from '../shared/kafka-security';
+import { retryUntilDone } from '../shared/retry';
 import { onShutdownSignals } from '../shared/signals';
 import { describeLoadgenConfig, loadLoadgenConfig } from './config';
 import { Generator } from './generator';
@@ -87,8 +88,8 @@ export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
     else log.info(summary, 'load generator stopped');
   });
 
-  for (let attempt = 1; !stopping; attempt++) {
-    try {
+  await retryUntilDone(
+    async () => {
       await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
       const outcome = await admin.ensureTopic();
       if (outcome.kind === 'exists-with-fewer') {
@@ -106,16 +107,18 @@ export async function runLoadgen(env: NodeJS.ProcessEnv): Promise<void> {
       log.info({ rate: config.rate, run: generator.run }, 'producing');
       // Once, when Kafka answers: what the room's laptops will be told, checked before they try.
       if (config.externalListener) void checkExternalListener(config.externalListener, config.security, log);
-      return;
-    } catch (err) {
-      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
-      log.warn({ attempt, retryInMs: backoff, err: describeKafkaError(err) }, 'cannot reach Kafka or create the topic; retrying');
-      if (!producer.isConnected()) {
-        admin.close();
-        producer = newProducer();
-        admin = new TopicAdmin(config, clientId, producer);
-      }
-      await new Promise((r) => setTimeout(r, backoff));
-    }
-  }
+    },
+    {
+      maxBackoffMs: MAX_BACKOFF_MS,
+      keepGoing: () => !stopping,
+      failed: (err, attempt, retryInMs) => {
+        log.warn({ attempt, retryInMs, err: describeKafkaError(err) }, 'cannot reach Kafka or create the topic; retrying');
+        if (!producer.isConnected()) {
+          admin.close();
+          producer = newProducer();
+          admin = new TopicAdmin(config, clientId, producer);
+        }
+      },
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Assignment } from '../../src/consumer/assignment';
 import { MessageProcessor } from '../../src/consumer/processor';
 import { ConsumerMetrics } from '../../src/consumer/metrics';
 import { createLogger } from '../../src/shared/logger';
@@ -31,28 +32,45 @@ describe('processing one message', () => {
     let clock = 0;
     const metrics = new ConsumerMetrics({ name: 't', group: 'g', topic: 'orders', clientId: 't', groupProtocol: 'classic', assignmentStrategy: 'range' }, true, () => clock);
     const processor = new MessageProcessor(metrics, createLogger('silent', {}), 0);
-    metrics.assignedPartitions([3], 1);
-    for (const [offset, seq] of [[10, 1], [11, 2], [12, 3]]) await processor.process({ partition: 3, offset, value: lab(seq) });
+    // The frontier is Assignment's (what a commit would store); the gauge reads it at each scrape.
+    const assignment = new Assignment(() => clock);
+    metrics.readFrontier((p) => assignment.nextOffset(p));
+    const process = async (offset: number, seq: number) => {
+      await processor.process({ partition: 3, offset, value: lab(seq) });
+      assignment.processed(3, offset);
+    };
+    const assign = () => {
+      metrics.assignedPartitions(assignment.assign([3]), 1);
+    };
+    // As RebalanceHandler does: the frontier as the revocation ends, then forgotten with the partition.
+    const revoke = () => {
+      assignment.beginRevoke([3]);
+      const next = assignment.nextOffset(3);
+      const removed = assignment.finishRevoke([3], 'revoke');
+      metrics.revokedPartitions(removed, 0, null, next === null ? new Map() : new Map([[3, next]]));
+    };
+    assign();
+    for (const [offset, seq] of [[10, 1], [11, 2], [12, 3]]) await process(offset, seq);
     assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), 13);
-    await processor.process({ partition: 3, offset: 13, value: lab(4) });
+    await process(13, 4);
     // Processed after the last scrape and right before the revocation: the processed counter
     // shows it at the next scrape, so the frontier must too, or the Duplicates stat counts it as
     // processed twice while the partition waits for its next owner's first message.
-    metrics.revokedPartitions([3], 0, null);
+    revoke();
     clock += 59_000;
     assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), 14);
     clock += 2_000;
     assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), undefined);
     // Assigned again: no frontier until a message of the new ownership is processed.
-    metrics.assignedPartitions([3], 1);
+    assign();
     assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), undefined);
-    await processor.process({ partition: 3, offset: 12, value: lab(3) });
+    await process(12, 3);
     assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), 13);
     // Revoked and given back before the minute is over: the new ownership's frontier replaces the
     // old one and is not removed with it.
-    metrics.revokedPartitions([3], 0, null);
-    metrics.assignedPartitions([3], 1);
-    await processor.process({ partition: 3, offset: 13, value: lab(4) });
+    revoke();
+    assign();
+    await process(13, 4);
     clock += 61_000;
     assert.equal(await sample(metrics, 'lab_consumer_processed_offset', { partition: '3' }), 14);
   });

@@ -46,7 +46,6 @@ function harness(env: Record<string, string> = {}) {
     inFlight: () => inFlight,
     storeOffsets: (ps) => stored.push([...ps]),
     memberId: () => 'm-1',
-    changed: () => undefined,
   });
   const rebalance = async (code: number, partitions: number[]) => {
     handler.callback({ code } as LibrdKafkaError, partitions.map((partition) => ({ topic: TOPIC, partition })));
