@@ -123,12 +123,18 @@ async function produce(topic: string): Promise<Map<number, Produced[]>> {
   return produced;
 }
 
-function newConsumer(handoff: Handoff, offsetReset: 'earliest' | 'error' = 'earliest', debug?: string): KafkaConsumer {
+/** The columnar hand-off's options; maxBatchBytes lowers the bytes a batch may carry in columns. */
+interface HandoffOptions {
+  maxBatchBytes?: number;
+}
+
+function newConsumer(handoff: Handoff, offsetReset: 'earliest' | 'error' = 'earliest', debug?: string, options?: HandoffOptions): KafkaConsumer {
   const c = new Kafka.KafkaConsumer(
     { 'bootstrap.servers': brokers(), 'group.id': uniqueName('handoff'), 'enable.auto.commit': false, 'enable.partition.eof': true, ...(debug ? { debug } : {}) },
     { 'auto.offset.reset': offsetReset },
   );
-  c.setConsumeHandoff(handoff);
+  if (options) c.setConsumeHandoff(handoff, options);
+  else c.setConsumeHandoff(handoff);
   return c;
 }
 
@@ -141,8 +147,8 @@ function connected(c: KafkaConsumer): Promise<void> {
 }
 
 /** Reads every partition of the topics from offset 0 until each has reported its end. */
-async function readAll(topics: string | string[], handoff: Handoff, batchSize: number, partitions = PARTITIONS): Promise<Read> {
-  const c = newConsumer(handoff);
+async function readAll(topics: string | string[], handoff: Handoff, batchSize: number, partitions = PARTITIONS, options?: HandoffOptions): Promise<Read> {
+  const c = newConsumer(handoff, 'earliest', undefined, options);
   await connected(c);
   const read: Read = { events: new Map(), batches: [], dataInOrder: [] };
   const ended = new Set<string>();
@@ -169,6 +175,27 @@ async function readAll(topics: string | string[], handoff: Handoff, batchSize: n
   }
   return read;
 }
+
+/** Every Buffer of a message: value, key and header values. */
+function buffersOf(m: Message): Buffer[] {
+  const headers = (m.headers ?? []).flatMap((h) => Object.values(h) as Buffer[]);
+  return [m.value, m.key, ...headers].filter((b): b is Buffer => b !== null && b !== undefined);
+}
+
+/**
+ * How a batch was handed over, told from its Buffers: views into one ArrayBuffer (columnar), or
+ * each Buffer with an ArrayBuffer of its own (the per-message conversion). A batch with fewer
+ * than two Buffers cannot be told apart.
+ */
+function handedOver(batch: Message[]): 'columnar' | 'objects' | 'unknown' | 'mixed' {
+  const buffers = batch.flatMap(buffersOf);
+  if (buffers.length < 2) return 'unknown';
+  const arrayBuffers = new Set(buffers.map((b) => b.buffer)).size;
+  return arrayBuffers === 1 ? 'columnar' : arrayBuffers === buffers.length ? 'objects' : 'mixed';
+}
+
+/** The bytes the columnar hand-off copies for a batch: values, keys and header values. */
+const batchBytes = (batch: Message[]) => batch.flatMap(buffersOf).reduce((n, b) => n + b.length, 0);
 
 /** Property names in order, per event: the same shape, headers present only where they were. */
 function shapes(read: Read): Map<string, string[][]> {
@@ -236,6 +263,62 @@ describe("node-rdkafka's columnar consume hand-off (our patch)", () => {
     assert.equal(shared.size, 1, 'one ArrayBuffer behind the whole batch');
     assert.ok(batch.some((m) => m.value && m.value.byteOffset > 0));
     assert.deepEqual(checkConsumeHandoff(), { handoff: 'columnar' }, 'the check the consumer logs and exports agrees with what the addon did');
+  });
+
+  // The 1 GiB limit (Nan::NewBuffer's) is the default and the most maxBatchBytes accepts; a batch
+  // over the limit falls back to the published conversion by itself. Lowered, the same branch runs
+  // on this topic: 316 is the bytes of the message with a 300-byte value and a 16-byte key (alone
+  // in a batch of 1, at the limit, then 1 byte over it); 2048 bytes splits batches of 5 and 1000
+  // into both kinds (every 1 MiB value is over it, most batches of 5 small messages are not).
+  for (const [batchSize, limits] of [
+    [1, [316, 315]],
+    [5, [2048]],
+    [1000, [2048]],
+  ] as const) {
+    test(`consume(${batchSize}) with maxBatchBytes ${limits.join(', then ')}: a batch over the limit arrives through the per-message conversion, the same messages and EOF events as the published one; a batch at or under it stays columnar`, async () => {
+      const reference = await readAll(topic, 'objects', batchSize);
+      const multi = reference.batches.filter((b) => handedOver(b) !== 'unknown');
+      assert.ok(multi.length > 0 && multi.every((b) => handedOver(b) === 'objects'), 'the published conversion gives each Buffer its own ArrayBuffer');
+
+      for (const maxBatchBytes of limits) {
+        const read = await readAll(topic, 'columnar', batchSize, PARTITIONS, { maxBatchBytes });
+        assert.deepEqual(shapes(read), shapes(reference));
+        assert.deepEqual(read.events, reference.events);
+        assert.deepEqual(read.batches.flat().map((m, i) => m === read.dataInOrder[i]), read.dataInOrder.map(() => true), "consume() calls back with the objects 'data' emitted");
+
+        const kinds = { columnar: 0, objects: 0 };
+        for (const batch of read.batches) {
+          const how = handedOver(batch);
+          if (how === 'unknown') continue;
+          const want = batchBytes(batch) > maxBatchBytes ? 'objects' : 'columnar';
+          assert.equal(how, want, `a batch of ${batch.length} messages, ${batchBytes(batch)} bytes, limit ${maxBatchBytes}`);
+          kinds[how]++;
+        }
+        assert.ok(kinds.objects > 0, `no batch over ${maxBatchBytes} bytes was read (${JSON.stringify(kinds)})`);
+        if (batchSize < 1000) assert.ok(kinds.columnar > 0, `no batch within ${maxBatchBytes} bytes was read (${JSON.stringify(kinds)})`);
+
+        if (batchSize === 1) {
+          const batch = read.batches.find((b) => b.length === 1 && b[0]!.value?.length === 300)!;
+          assert.equal(batchBytes(batch), 316);
+          assert.equal(handedOver(batch), maxBatchBytes >= 316 ? 'columnar' : 'objects', `the 316-byte message with the limit at ${maxBatchBytes}`);
+        }
+      }
+    });
+  }
+
+  test('maxBatchBytes must be a whole number of bytes from 1 to 1 GiB - 1; anything else is a TypeError naming that range', () => {
+    const c = new Kafka.KafkaConsumer({ 'group.id': uniqueName('handoff') }, {}); // never connected
+    for (const bad of [0, -1, 1.5, 0x40000000, Number.NaN, Number.POSITIVE_INFINITY, '1024', null]) {
+      assert.throws(
+        () => c.setConsumeHandoff('columnar', { maxBatchBytes: bad as number }),
+        (err: Error) => err instanceof TypeError && err.message.includes('1 to 1073741823'),
+        `maxBatchBytes ${String(bad)}`,
+      );
+    }
+    assert.throws(() => c.setConsumeHandoff('columnar', { maxBatchSize: 1024 } as unknown as HandoffOptions), TypeError, 'a misspelt option');
+    for (const good of [1, 4096, 0x3fffffff]) c.setConsumeHandoff('columnar', { maxBatchBytes: good });
+    c.setConsumeHandoff('objects');
+    c.setConsumeHandoff('columnar', {});
   });
 
   test('a consume error reaches the callback the same way on both paths', async () => {
