@@ -6,7 +6,7 @@ import { ClientEvents } from './client-events';
 import { CommitErrorLog } from './commit-errors';
 import { ConsumeLoop } from './consume-loop';
 import type { ConsumerConfig } from './config';
-import { ConsumerSession, type StoredOffset } from './kafka-session';
+import { ConsumerSession, type KafkaSession, type SessionEvents, type StoredOffset } from './kafka-session';
 import { Lifecycle } from './lifecycle';
 import type { ConsumerMetrics } from './metrics';
 import type { MessageProcessor } from './processor';
@@ -33,7 +33,7 @@ const CLOSE_PROBE_TIMEOUT_MS = 2_000;
 export class GroupMember {
   readonly assignment = new Assignment();
   readonly lifecycle = new Lifecycle();
-  private readonly session: ConsumerSession;
+  private readonly session: KafkaSession;
   private readonly rebalances: RebalanceHandler;
   private inFlight: Promise<void> | null = null;
   // Plain numbers, not an object per message: this is the hot path.
@@ -51,6 +51,8 @@ export class GroupMember {
     private readonly processor: MessageProcessor,
     private readonly metrics: ConsumerMetrics,
     private readonly log: Logger,
+    // Unit tests pass a fake session; the program gets node-rdkafka's.
+    session: (events: SessionEvents) => KafkaSession = (events) => new ConsumerSession(config, clientId, events),
   ) {
     this.batches = new BatchSizer(config.batchSize, config.processingMs);
     this.commitErrors = new CommitErrorLog(log);
@@ -65,7 +67,7 @@ export class GroupMember {
       lost: (message) => this.rebalances.librdkafkaLost(message),
       fatal: (err) => this.onFatal(err),
     });
-    this.session = new ConsumerSession(config, clientId, {
+    this.session = session({
       rebalance: (err, assignment) => this.rebalances.callback(err, assignment),
       commitFailed: (err) => (isFatalError(err) ? this.events.fatal(err) : this.commitErrors.report(err)),
       stats: (json) => this.events.onStats(json),

@@ -27,13 +27,25 @@ export interface StoredOffset {
   offset: number;
 }
 
+/** What GroupMember uses of a session: ConsumerSession, or a fake in unit tests. */
+export interface KafkaSession extends BatchSource<Message> {
+  readonly rebalanceCalls: RebalanceCalls;
+  connect(keepGoing: () => boolean, failed: (err: unknown, attempt: number, retryInMs: number) => void): Promise<boolean>;
+  isConnected(): boolean;
+  subscribe(topic: string): void;
+  storeOffsets(offsets: StoredOffset[]): void;
+  probe(topic: string, timeoutMs: number): Promise<string | null>;
+  close(): Promise<void>;
+  closing(): boolean;
+}
+
 /**
  * The node-rdkafka edge of a group member: one librdkafka consumer at a time, connected with
  * retries, and the calls the member makes on it (consume, offset store, rebalance assign calls,
  * a metadata probe, close). Everything else about being a member (what to process, when offsets
  * may be stored, when to leave) is GroupMember's.
  */
-export class ConsumerSession implements BatchSource<Message> {
+export class ConsumerSession implements KafkaSession {
   private client!: KafkaConsumer;
   private connected = false;
   /** True while librdkafka's close runs on a worker thread (see closing()). */
