@@ -84,9 +84,14 @@ RUN npm install --no-save --no-audit --no-fund
 FROM full-deps AS full-build
 COPY tsconfig.json ./
 COPY src ./src
-# .dockerignore keeps test/ out, so this emits dist/src only.
+# .dockerignore keeps test/ out, so this emits dist/src only. The postinstall above builds the
+# observer's client after npm wrote its record of the tree, which then looks stale to npm prune:
+# prune reads the tree from disk and can re-extract node-rdkafka from the registry, unpatched, and
+# rebuild it (seen 2026-12-05). Applying our patches once more puts them back (incremental build;
+# "nothing to do" when prune left it alone).
 RUN npx tsc -p tsconfig.json \
  && npm prune --omit=dev --no-audit --no-fund \
+ && node scripts/patch-addons.mjs \
  && slim-addons.sh node-rdkafka:node-librdkafka @confluentinc/kafka-javascript:confluent-kafka-javascript
 
 FROM runtime AS full
